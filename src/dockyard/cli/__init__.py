@@ -1,0 +1,1 @@
+"""The dockyard command line (issue 5): commands only, over client/."""

@@ -1,0 +1,1 @@
+"""dockyardd wiring, configuration, events and live restore (issue 4)."""

@@ -1,0 +1,1 @@
+"""The per-container supervisor (issue 4)."""

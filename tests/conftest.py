@@ -1,0 +1,41 @@
+"""Shared fixtures: one busybox rootfs per session, per-test bundles, root-only skips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.bundles import busybox_rootfs
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RUNTIME = str(BIN / "dockyard-runtime")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.geteuid() == 0:
+        return
+    skip = pytest.mark.skip(reason="needs root: namespaces, mounts and cgroups")
+    for item in items:
+        if "root" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A busybox root filesystem, made once per session; never write into it."""
+    return busybox_rootfs(tmp_path_factory.mktemp("images") / "busybox")
+
+
+@pytest.fixture
+def state_root(tmp_path: Path) -> Iterator[Path]:
+    """A private --root for the runtime under test, so tests never see each other's state."""
+    root = tmp_path / "state"
+    root.mkdir()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
