@@ -1,0 +1,1 @@
+"""Benchmarks for dockyard, with their own runner (`python -m bench.run`); see bench/README.md."""

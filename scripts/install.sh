@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install everything dockyard and its tests need on Debian/Ubuntu, as root: Debian packages
+# (runtimes to compare against, busybox for offline images, docker.io for the compat tests)
+# and a virtualenv in .venv with the project and its test extras. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  busybox-static   # base images made offline (DESIGN.md §6)
+  runc crun        # the reference runtimes our tests and benchmarks compare against
+  docker.io        # dockerd + containerd-shim-runc-v2 drive our runtime in tests/compat
+  iproute2 procps  # ip netns for namespace tests, ps for `dockyard-runtime ps`
+  libseccomp2      # seccomp filters through ctypes
+  tmux             # interactive terminal tests
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  missing+=(python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # docker.io's maintainer scripts would start dockerd and containerd on the host; tests start
+  # their own, so keep the host's service manager out of it for the length of the install.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$made_policy" = 1 ] && rm -f "$policy"
+fi
+
+python3 -c 'import sys; assert sys.version_info >= (3, 11), "dockyard needs Python 3.11+"'
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+.venv/bin/python -c 'import dockyard' # the install must have worked

@@ -1,0 +1,63 @@
+"""`run`: create and start; in the foreground, wait and return the container's exit code."""
+
+from __future__ import annotations
+
+import os
+
+from dockyard import errdefs
+from dockyard.runtime import foreground
+from dockyard.runtime.args import Flag
+from dockyard.runtime.channel import recv_fd
+from dockyard.runtime.commands._common import console_pair, need_args, parse_or_help
+from dockyard.runtime.commands.create import FLAGS as CREATE_FLAGS
+from dockyard.runtime.commands.create import options
+from dockyard.runtime.container import create, delete, set_subreaper, start
+from dockyard.runtime.main import Context
+
+FLAGS = (*CREATE_FLAGS, Flag("detach", short="d", help="do not wait for the container"))
+
+
+def run(ctx: Context, argv: list[str]) -> int:
+    p = parse_or_help("run", "[options] <container-id>", FLAGS, argv)
+    if p is None:
+        return 0
+    need_args(p, "run", 1)
+    cid = p.args[0]
+    detach = p.flag("detach")
+    opts = options(
+        p.text("bundle"), p.text("console-socket"), p.text("pid-file"), p.flag("no-pivot"),
+        p.number("preserve-fds"),
+    )  # fmt: skip
+    opts.systemd_cgroup = ctx.systemd_cgroup
+    ours = -1
+    if not detach:
+        set_subreaper()
+        opts.reap = True
+        if opts.console_fd < 0 and _wants_terminal(opts.bundle):
+            ours, opts.console_fd = console_pair()
+    state = create(ctx.store, cid, opts, ctx.log)
+    if ours >= 0:
+        os.close(opts.console_fd)
+    try:
+        start(ctx.store, cid, ctx.log)
+    except errdefs.DockyardError:
+        delete(ctx.store, cid, ctx.log, force=True)
+        raise
+    if detach:
+        return 0
+    with foreground.forwarding(state.pid):
+        if ours >= 0:
+            master = recv_fd(ours)
+            code = foreground.proxy_tty(master, state.pid)
+        else:
+            code = foreground.wait(state.pid)
+    delete(ctx.store, cid, ctx.log, force=True)
+    return code
+
+
+def _wants_terminal(bundle: str) -> bool:
+    import json
+
+    with open(os.path.join(bundle, "config.json"), "rb") as f:
+        doc = json.load(f)
+    return bool(isinstance(doc, dict) and (doc.get("process") or {}).get("terminal"))
