@@ -36,7 +36,7 @@ class Unavailable(DockyardError):
     """A service the operation needs does not answer."""
 
 
-class NotImplemented(DockyardError):  # noqa: A001 - Docker's own name for this kind
+class Unimplemented(DockyardError):
     """The feature exists in Docker's surface but dockyard has not built it yet."""
 
 

@@ -26,7 +26,6 @@ import os
 import shutil
 import signal
 import subprocess
-import textwrap
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -411,16 +410,26 @@ def _empty_cgroup(cgroup: Path) -> None:
 
 
 def side_by_side(left_name: str, left: str, right_name: str, right: str, *, width: int = 72) -> str:
-    """Two outputs in two columns, long lines wrapped, a `!` on rows whose lines differ."""
-    left_lines, right_lines = left.splitlines() or [""], right.splitlines() or [""]
+    """Two outputs in two columns, a `!` on rows whose lines differ.
+
+    Long lines are cut into `width` pieces rather than word-wrapped, and tabs show as `\\t`, so
+    whitespace differences stay visible.
+    """
     rows = [f"  {left_name:<{width}} | {right_name}", f"  {'-' * width}-+-{'-' * width}"]
-    for a, b in itertools.zip_longest(left_lines, right_lines):
+    pairs = itertools.zip_longest(left.splitlines() or [""], right.splitlines() or [""])
+    for a, b in pairs:
         mark = " " if a == b else "!"
-        a_parts = textwrap.wrap(a, width) if a else [""] if a is not None else ["<missing>"]
-        b_parts = textwrap.wrap(b, width) if b else [""] if b is not None else ["<missing>"]
-        for i, (pa, pb) in enumerate(itertools.zip_longest(a_parts, b_parts, fillvalue="")):
+        pieces = itertools.zip_longest(_cells(a, width), _cells(b, width), fillvalue="")
+        for i, (pa, pb) in enumerate(pieces):
             rows.append(f"{mark if i == 0 else ' '} {pa:<{width}} | {pb}")
     return "\n".join(rows)
+
+
+def _cells(line: str | None, width: int) -> list[str]:
+    if line is None:
+        return ["<missing>"]
+    line = line.replace("\t", "\\t")
+    return [line[i : i + width] for i in range(0, len(line), width)] or [""]
 
 
 def render(value: Any) -> str:

@@ -72,7 +72,7 @@ def apply(caps: Capabilities, log: Log) -> None:
                 syscalls.prctl(syscalls.PR_CAP_AMBIENT, syscalls.PR_CAP_AMBIENT_RAISE, bit)
             except OSError as err:
                 # Ambient needs the bit in permitted and inheritable; runc warns and goes on.
-                log.warning(f"failed to raise ambient capability {NAMES[bit]}: {err}")
+                log.debug(f"failed to raise ambient capability {NAMES[bit]}: {err}")
 
 
 def switch_user(uid: int, gid: int, groups: tuple[int, ...], *, setgroups: bool) -> None:

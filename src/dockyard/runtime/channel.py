@@ -67,6 +67,12 @@ class Channel:
                 pass
 
 
+def preload_fd_passing() -> None:
+    """Import what send_fd needs while the host's library is still reachable (before fork)."""
+    import array  # noqa: F401
+    import socket  # noqa: F401
+
+
 def send_fd(sock_fd: int, fd: int, name: str) -> None:
     """Send `fd` over a connected unix socket as runc sends a console master: the name as
     data, the descriptor as SCM_RIGHTS (what containerd's console receiver expects)."""

@@ -17,7 +17,7 @@ from typing import Any
 from dockyard import errdefs
 from dockyard.runtime import config, hooks, init, namespaces, security, syscalls
 from dockyard.runtime.cgroups import Manager, new_manager
-from dockyard.runtime.channel import Channel
+from dockyard.runtime.channel import Channel, preload_fd_passing
 from dockyard.runtime.runlog import Log
 from dockyard.runtime.state import State, Status, Store, now_rfc3339, proc_start_time
 
@@ -82,6 +82,13 @@ def _write_id_maps(pid: int, spec: config.Spec) -> None:
             f.write(text)
 
 
+def _host_id(mappings: tuple[config.IDMapping, ...], container_id: int) -> int:
+    for m in mappings:
+        if m.container_id <= container_id < m.container_id + m.size:
+            return m.host_id + container_id - m.container_id
+    return container_id
+
+
 def _kill_and_reap(pid: int, *, ours: bool) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
@@ -107,6 +114,8 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
         from dockyard.runtime import seccomp as seccomp_mod
 
         seccomp = seccomp_mod.prepare(spec.seccomp)
+    if opts.console_fd >= 0:
+        preload_fd_passing()
     store.reserve(container_id)
     state = State(
         id=container_id,
@@ -126,6 +135,10 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
     try:
         fifo = store.fifo(container_id)
         os.mkfifo(fifo, 0o622)
+        # Writable by the container's user, whoever that is (the umask took the bits away),
+        # and owned by the container's root, as runc leaves it.
+        os.chmod(fifo, 0o622)
+        os.chown(fifo, _host_id(spec.uid_mappings, 0), _host_id(spec.gid_mappings, 0))
         parent, child = Channel.pair()
         req = init.Request(
             spec=spec,

@@ -12,7 +12,7 @@ import os
 
 from dockyard import errdefs
 from dockyard.runtime import config, foreground, init, namespaces, security
-from dockyard.runtime.channel import Channel
+from dockyard.runtime.channel import Channel, preload_fd_passing
 from dockyard.runtime.container import _write_pid_file, cgroup_manager, set_subreaper, status_of
 from dockyard.runtime.runlog import Log
 from dockyard.runtime.state import Status, Store
@@ -111,6 +111,8 @@ def start_exec(store: Store, container_id: str, opts: ExecOptions, log: Log) -> 
 
         seccomp = seccomp_mod.prepare(spec.seccomp)
     manager = cgroup_manager(state)
+    if opts.console_fd >= 0:
+        preload_fd_passing()
     parent, child = Channel.pair()
     req = init.Request(
         spec=spec,

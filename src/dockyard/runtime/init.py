@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -69,14 +68,21 @@ def _fail(req: Request, err: BaseException) -> NoReturn:
     if isinstance(err, errdefs.DockyardError | OSError):
         msg = str(err)
     else:
-        msg = f"{type(err).__name__}: {err}"
-        req.log.debug(traceback.format_exc())
+        # No traceback module here: after pivot_root the host's library cannot be imported.
+        msg = f"{type(err).__name__}: {err} (at {_where(err)})"
     try:
         req.channel.send("error", message=msg)
     except OSError:
         sys.stderr.write(msg + "\n")  # the runtime is gone; stderr is all that is left
         req.log.error(msg)
     os._exit(1)
+
+
+def _where(err: BaseException) -> str:
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
 
 
 def stage1(req: Request) -> NoReturn:
@@ -135,7 +141,7 @@ def _prepare_container(req: Request) -> None:
     req.channel.send("hooks")
     req.channel.expect("ok")
     if spec.hooks.get("createContainer"):
-        hooks.run_all("createContainer", spec.hooks, _hook_state(req, "created"))
+        hooks.run_all("createContainer", spec.hooks, _hook_state(req, "creating"))
     rootfs.pivot(spec.root_path, no_pivot=req.no_pivot)
     security.apply_sysctls(spec)
     if spec.hostname:
@@ -164,5 +170,5 @@ def _last_step(req: Request) -> None:
     os.write(fd, b"0")
     os.close(req.fifo_fd)
     if req.spec.hooks.get("startContainer"):
-        hooks.run_all("startContainer", req.spec.hooks, _hook_state(req, "running"))
+        hooks.run_all("startContainer", req.spec.hooks, _hook_state(req, "created"))
     # fd stays open (close-on-exec): `start` sees EOF on the fifo exactly when execve ran.

@@ -1,5 +1,8 @@
 """The container process: the last steps of the init before execve (runtime-spec "Process").
 
+Everything this module needs is imported at the top, before the init forks: after pivot_root
+the host's Python library is out of reach, so a lazy import there fails.
+
 Order (runc's standard_init): oom_score_adj and rlimits while we are still root with every
 capability; no_new_privs; seccomp now if no_new_privs is off (installing a filter without it
 needs CAP_SYS_ADMIN, which is about to go); bounding set; uid/gid switch with KEEPCAPS; cwd;
@@ -9,8 +12,11 @@ no_new_privs is on (fewest syscalls left to allow); execve.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import resource
 import stat
+import termios
 from collections.abc import Callable
 from typing import NoReturn, Protocol
 
@@ -66,8 +72,6 @@ def environment(process: Process) -> dict[str, str]:
 
 
 def set_rlimits(process: Process) -> None:
-    import resource
-
     for rl in process.rlimits:
         kind = getattr(resource, rl.type, None)
         if not isinstance(kind, int):
@@ -81,16 +85,13 @@ def set_rlimits(process: Process) -> None:
 def setup_console(process: Process, console_fd: int) -> None:
     """Open a pty from the container's devpts, send the master to the console socket, make
     the slave our controlling terminal and stdio, and /dev/console (runc's setupConsole)."""
-    import fcntl
-    import struct
-    import termios
-
     from dockyard.runtime.channel import send_fd
 
     master, slave = os.openpty()
     if process.console_size:
         height, width = process.console_size
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
+        winsize = b"".join(n.to_bytes(2, "little") for n in (height, width, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, winsize)
     slave_path = os.ttyname(slave)
     send_fd(console_fd, master, "/dev/ptmx")
     os.close(master)

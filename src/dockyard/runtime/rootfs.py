@@ -71,7 +71,7 @@ def parse_options(options: tuple[str, ...]) -> MountOptions:
             propagation.append(PROPAGATION[opt])
         elif opt in ("tmpcopyup", "idmap", "ridmap"):
             if opt != "tmpcopyup":
-                raise errdefs.NotImplemented(f"mount option {opt!r} is not supported")
+                raise errdefs.Unimplemented(f"mount option {opt!r} is not supported")
         else:
             data.append(opt)
     return MountOptions(flags, tuple(propagation), ",".join(data))
@@ -87,7 +87,7 @@ def secure_join(root: str, unsafe: str) -> str:
         if part == ".":
             continue
         if part == "..":
-            resolved = os.path.dirname(resolved) if resolved else ""
+            resolved = resolved.rsplit("/", 1)[0]
             continue
         candidate = f"{resolved}/{part}"
         try:

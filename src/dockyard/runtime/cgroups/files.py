@@ -163,5 +163,10 @@ def remove_all(dirs: list[str], *, attempts: int = 5, delay: float = 0.01) -> No
         if not left:
             return
     d = left[0]
-    reason = os.strerror(errors[d].errno or 0) if d in errors else "still exists"
-    raise errdefs.Conflict(f"failed to remove cgroup {d}: {reason}")
+    err = errors.get(d)
+    if err is None:
+        raise errdefs.Conflict(f"failed to remove cgroup {d}: it still exists")
+    # The failing directory may be a child cgroup of d; name the one the kernel refused.
+    raise errdefs.Conflict(
+        f"failed to remove cgroup {err.filename or d}: {os.strerror(err.errno or 0)}"
+    )

@@ -87,10 +87,9 @@ def new_manager(
     inner = inner_path(cgroups_path=cgroups_path, container_id=container_id)
     found = Hierarchies.discover() if hierarchies is None else hierarchies
     # Imported here so `dockyard-runtime state` and friends load only the version they use.
-    if found.unified_mode:
+    if found.unified_mode and found.unified is not None:
         from dockyard.runtime.cgroups.v2 import V2Manager
 
-        assert found.unified is not None  # unified_mode says so
         return V2Manager(hierarchy=found.unified, inner=inner)
     if not found.v1:
         raise errdefs.FailedPrecondition("no cgroup hierarchy is mounted (/proc/self/mountinfo)")

@@ -8,8 +8,8 @@ already exists inside the rootfs. Mirrors runc's rootfs_linux.go:
   bind of the container's own cgroup directory or, with a cgroup namespace, a fresh
   `mount -t cgroup -o <controllers>` whose root is the namespace's root (the container's
   cgroup); then symlinks for co-mounted controllers ("cpu" -> "cpu,cpuacct"). The hybrid
-  cgroup2 hierarchy is not shown to the container, as runc does not show it. Unlike runc (which
-  leaves this tmpfs read-write), the tmpfs itself gets the mount's flags by a remount.
+  cgroup2 hierarchy is not shown to the container, as runc does not show it. Like runc, the
+  tmpfs itself stays read-write (the hierarchies in it get the mount's flags).
 - v2 (mountCgroupV2): with a cgroup namespace a fresh cgroup2 mount, falling back to a bind
   when the kernel refuses (EPERM/EBUSY, as runc); without one, a bind of the container's own
   cgroup directory (runc mounts the whole host tree there; we show the container its own
@@ -87,8 +87,6 @@ def mount_v1(
         if "," in h.name:
             for alias in h.name.split(","):
                 _symlink(h.name, os.path.join(dest, alias))
-    if per_mount & ~_DEFAULT:
-        do(None, dest, None, sc.MS_REMOUNT | _DEFAULT | per_mount, "mode=755")
     if propagation:
         do(None, dest, None, propagation | sc.MS_REC, None)
 

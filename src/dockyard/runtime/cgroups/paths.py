@@ -8,7 +8,7 @@ Path rules are runc 1.1's (libcontainer/cgroups/fs/paths.go, fs2/defaultpath.go 
 specconv.CreateCgroupConfig): the cgroupsPath is cleaned so it cannot climb out with "..";
 an empty one becomes the container id; an absolute path is relative to the root of each
 hierarchy as mounted here; a relative one is relative to this process's own cgroup in that
-hierarchy (on a pure v2 host: to the parent of it, see `Hierarchy.container_dir`).
+hierarchy (on a pure v2 host: to its parent, see `Hierarchy.container_dir`).
 """
 
 from __future__ import annotations
@@ -67,19 +67,24 @@ class Hierarchy:
             )
         return posixpath.normpath(posixpath.join(self.mountpoint, rel))
 
-    def container_dir(self, inner: str) -> str:
-        """The absolute directory of the cgroup `inner` (a cleaned cgroupsPath) in here."""
+    def container_dir(self, inner: str, *, beside_own: bool = False) -> str:
+        """The absolute directory of the cgroup `inner` (a cleaned cgroupsPath) in here.
+
+        A relative `inner` goes under this process's own cgroup, or with `beside_own` under its
+        parent: runc's fs2 (defaultDirPath) does that on a pure v2 host, where a cgroup holding
+        processes cannot hand domain controllers down to children (the no-internal-process
+        rule), so the container becomes the runtime's sibling.
+        """
+        top = posixpath.normpath(self.mountpoint)
         if inner.startswith("/"):
-            path = posixpath.join(self.mountpoint, inner.lstrip("/"))
-        elif self.version == 2:
-            # runc's fs2 (defaultDirPath) puts relative paths under the *parent* of its own
-            # cgroup: on v2 a cgroup holding processes cannot hand domain controllers down to
-            # children (the no-internal-process rule), so the container becomes our sibling.
-            path = posixpath.join(posixpath.dirname(self.own_dir()), inner)
+            path = posixpath.join(top, inner.lstrip("/"))
         else:
-            path = posixpath.join(self.own_dir(), inner)
+            base = self.own_dir()
+            if beside_own and base != top:  # like Go's filepath.Dir("/") == "/"
+                base = posixpath.dirname(base)
+            path = posixpath.join(base, inner)
         path = posixpath.normpath(path)
-        if path == posixpath.normpath(self.mountpoint):
+        if path == top:
             # destroy() removes a container's cgroup and its children: never the whole tree.
             raise errdefs.InvalidArgument(
                 f"invalid cgroupsPath {inner}: it names the root of the cgroup hierarchy "

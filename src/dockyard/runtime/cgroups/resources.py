@@ -10,12 +10,15 @@ deprecated upstream).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from dockyard import errdefs
+
+log = logging.getLogger(__name__)
 
 _INT64 = (-(2**63), 2**63 - 1)
 _UINT64 = (0, 2**64 - 1)
@@ -152,7 +155,7 @@ class _Obj:
             f"invalid {self.where}.{key}: expected {what}, got {self.raw[key]!r}"
         )
 
-    def int(self, key: str, bounds: tuple[int, int] = _INT64) -> int | None:
+    def integer(self, key: str, bounds: tuple[int, int] = _INT64) -> int | None:
         value = self.raw.get(key)
         if value is None:
             return None
@@ -163,19 +166,19 @@ class _Obj:
             raise self._bad(key, f"an integer in {bounds[0]}..{bounds[1]}")
         return value
 
-    def required_int(self, key: str, bounds: tuple[int, int] = _INT64) -> int:
-        value = self.int(key, bounds)
+    def required_integer(self, key: str, bounds: tuple[int, int] = _INT64) -> int:
+        value = self.integer(key, bounds)
         if value is None:
             raise errdefs.InvalidArgument(f"invalid {self.where}: {key} is required")
         return value
 
-    def bool(self, key: str) -> bool | None:
+    def boolean(self, key: str) -> bool | None:
         value = self.raw.get(key)
         if value is not None and not isinstance(value, bool):
             raise self._bad(key, "true or false")
         return value
 
-    def str(self, key: str) -> str | None:
+    def string(self, key: str) -> str | None:
         value = self.raw.get(key)
         if value is not None and not isinstance(value, str):
             raise self._bad(key, "a string")
@@ -203,7 +206,7 @@ def parse_resources(raw: Mapping[str, Any]) -> Resources:
     return Resources(
         memory=_memory(r.obj("memory")),
         cpu=_cpu(r.obj("cpu")),
-        pids_limit=None if pids is None else pids.required_int("limit"),
+        pids_limit=None if pids is None else pids.required_integer("limit"),
         block_io=_block_io(r.obj("blockIO")),
         hugepage_limits=tuple(_hugepage(h) for h in r.objs("hugepageLimits")),
         network=_network(r.obj("network")),
@@ -216,13 +219,16 @@ def parse_resources(raw: Mapping[str, Any]) -> Resources:
 def _memory(m: _Obj | None) -> Memory | None:
     if m is None:
         return None
+    if m.integer("kernel") is not None or m.integer("kernelTCP") is not None:
+        # runc 1.1+: "Kernel memory settings are ignored and will be removed".
+        log.warning("linux.resources.memory.kernel and kernelTCP are ignored")
     return Memory(
-        limit=m.int("limit"),
-        reservation=m.int("reservation"),
-        swap=m.int("swap"),
+        limit=m.integer("limit"),
+        reservation=m.integer("reservation"),
+        swap=m.integer("swap"),
         # uint64 in the spec, but some callers send -1 for "unset" and runc accepts it.
-        swappiness=m.int("swappiness", (-1, _UINT64[1])),
-        disable_oom_killer=bool(m.bool("disableOOMKiller")),
+        swappiness=m.integer("swappiness", (-1, _UINT64[1])),
+        disable_oom_killer=bool(m.boolean("disableOOMKiller")),
     )
 
 
@@ -230,15 +236,15 @@ def _cpu(c: _Obj | None) -> Cpu | None:
     if c is None:
         return None
     return Cpu(
-        shares=c.int("shares", _UINT64),
-        quota=c.int("quota"),
-        burst=c.int("burst", _UINT64),
-        period=c.int("period", _UINT64),
-        realtime_runtime=c.int("realtimeRuntime"),
-        realtime_period=c.int("realtimePeriod", _UINT64),
-        cpus=c.str("cpus") or "",
-        mems=c.str("mems") or "",
-        idle=c.int("idle"),
+        shares=c.integer("shares", _UINT64),
+        quota=c.integer("quota"),
+        burst=c.integer("burst", _UINT64),
+        period=c.integer("period", _UINT64),
+        realtime_runtime=c.integer("realtimeRuntime"),
+        realtime_period=c.integer("realtimePeriod", _UINT64),
+        cpus=c.string("cpus") or "",
+        mems=c.string("mems") or "",
+        idle=c.integer("idle"),
     )
 
 
@@ -249,20 +255,22 @@ def _block_io(b: _Obj | None) -> BlockIO | None:
     def throttles(key: str) -> tuple[ThrottleDevice, ...]:
         return tuple(
             ThrottleDevice(
-                d.required_int("major"), d.required_int("minor"), d.int("rate", _UINT64) or 0
+                d.required_integer("major"),
+                d.required_integer("minor"),
+                d.integer("rate", _UINT64) or 0,
             )
             for d in b.objs(key)
         )
 
     return BlockIO(
-        weight=b.int("weight", _UINT16),
-        leaf_weight=b.int("leafWeight", _UINT16),
+        weight=b.integer("weight", _UINT16),
+        leaf_weight=b.integer("leafWeight", _UINT16),
         weight_device=tuple(
             WeightDevice(
-                d.required_int("major"),
-                d.required_int("minor"),
-                d.int("weight", _UINT16),
-                d.int("leafWeight", _UINT16),
+                d.required_integer("major"),
+                d.required_integer("minor"),
+                d.integer("weight", _UINT16),
+                d.integer("leafWeight", _UINT16),
             )
             for d in b.objs("weightDevice")
         ),
@@ -274,13 +282,13 @@ def _block_io(b: _Obj | None) -> BlockIO | None:
 
 
 def _hugepage(h: _Obj) -> HugepageLimit:
-    size = h.str("pageSize")
+    size = h.string("pageSize")
     # The size becomes part of a file name (hugetlb.<size>.limit_in_bytes): check it strictly.
     if size is None or not _PAGE_SIZE.fullmatch(size):
         raise errdefs.InvalidArgument(
             f"invalid {h.where}.pageSize: expected a size like 2MB or 1GB, got {size!r}"
         )
-    return HugepageLimit(size, h.required_int("limit", _UINT64))
+    return HugepageLimit(size, h.required_integer("limit", _UINT64))
 
 
 def _network(n: _Obj | None) -> Network | None:
@@ -288,27 +296,27 @@ def _network(n: _Obj | None) -> Network | None:
         return None
     priorities = []
     for p in n.objs("priorities"):
-        name = p.str("name")
+        name = p.string("name")
         if not name:
             raise errdefs.InvalidArgument(f"invalid {p.where}: name is required")
-        priorities.append(InterfacePriority(name, p.required_int("priority", _UINT32)))
-    return Network(class_id=n.int("classID", _UINT32), priorities=tuple(priorities))
+        priorities.append(InterfacePriority(name, p.required_integer("priority", _UINT32)))
+    return Network(class_id=n.integer("classID", _UINT32), priorities=tuple(priorities))
 
 
 def _device(d: _Obj) -> DeviceRule:
-    allow = d.bool("allow")
+    allow = d.boolean("allow")
     if allow is None:
         raise errdefs.InvalidArgument(f"invalid {d.where}: allow is required")
-    kind = d.str("type") or "a"
+    kind = d.string("type") or "a"
     if kind not in ("a", "b", "c"):
         raise errdefs.InvalidArgument(f"invalid {d.where}.type: expected a, b or c, got {kind!r}")
-    access = d.str("access") or ""
+    access = d.string("access") or ""
     # runc refuses an empty access ("device access at %d field cannot be empty").
     if not access or set(access) - set("rwm"):
         raise errdefs.InvalidArgument(
             f"invalid {d.where}.access: expected letters from rwm, got {access!r}"
         )
-    major, minor = d.int("major"), d.int("minor")
+    major, minor = d.integer("major"), d.integer("minor")
     # The spec's -1 and an absent number both mean any device ('*'), as in runc's specconv.
     return DeviceRule(
         allow=allow,
@@ -322,7 +330,7 @@ def _device(d: _Obj) -> DeviceRule:
 def _string_map(m: _Obj) -> tuple[tuple[str, str], ...]:
     pairs = []
     for key in m.raw:
-        value = m.str(key)
+        value = m.string(key)
         if value is None:
             raise errdefs.InvalidArgument(f"invalid {m.where}.{key}: expected a string, got null")
         pairs.append((str(key), value))

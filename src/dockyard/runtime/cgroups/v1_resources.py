@@ -31,7 +31,7 @@ def apply(dirs: Mapping[str, str], res: Resources) -> None:
             "invalid linux.resources.unified: it needs a cgroup v2 host, this one uses cgroup v1"
         )
     if res.rdma:
-        raise errdefs.NotImplemented("linux.resources.rdma is not supported by dockyard-runtime")
+        raise errdefs.Unimplemented("linux.resources.rdma is not supported by dockyard-runtime")
     swappiness = res.memory.swappiness if res.memory else None
     if swappiness is not None and swappiness > 100:
         raise errdefs.InvalidArgument(
@@ -44,9 +44,11 @@ def apply(dirs: Mapping[str, str], res: Resources) -> None:
             raise errdefs.FailedPrecondition(
                 f"cannot set {what}: the {controller} cgroup controller is not mounted on this host"
             )
+    # Computed first: a rule cgroup v1 cannot express fails here, before any write.
+    device_writes = devices.v1_writes(res.devices, files.read(dirs["devices"], "devices.list"))
     if "cpuset" in need and res.cpu:
         _cpuset(dirs["cpuset"], res.cpu)
-    for name, line in devices.v1_writes(res.devices):
+    for name, line in device_writes:
         files.write(dirs["devices"], name, line)
     if "memory" in need and res.memory:
         _memory(dirs["memory"], res.memory)

@@ -90,12 +90,12 @@ def swap_max(swap: int, limit: int) -> int:
 
 def _refuse_unsupported(res: Resources) -> None:
     if res.devices and not devices.allows_everything(res.devices):
-        raise errdefs.NotImplemented(
+        raise errdefs.Unimplemented(
             "linux.resources.devices: device rules on cgroup v2 need an eBPF device program, "
             "which dockyard-runtime does not load yet; refusing to run without enforcing them"
         )
     if res.rdma:
-        raise errdefs.NotImplemented("linux.resources.rdma is not supported by dockyard-runtime")
+        raise errdefs.Unimplemented("linux.resources.rdma is not supported by dockyard-runtime")
     for key, _ in res.unified:
         # runc: "unified resource %q must be a file name (no slashes)".
         if "/" in key or key in ("", ".", "..") or "." not in key.strip("."):
