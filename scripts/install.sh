@@ -39,4 +39,7 @@ fi
 python3 -c 'import sys; assert sys.version_info >= (3, 11), "dockyard needs Python 3.11+"'
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+# Byte-compile now: with PYTHONDONTWRITEBYTECODE set (as on some machines) every runtime start
+# would otherwise compile our modules again, and the runtime's start-up time is a feature.
+.venv/bin/python -m compileall -q src >/dev/null
 .venv/bin/python -c 'import dockyard' # the install must have worked

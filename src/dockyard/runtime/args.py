@@ -8,12 +8,11 @@ and costs start-up time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from dockyard import errdefs
+from dockyard.runtime.record import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Flag:
     name: str
     short: str = ""
@@ -22,7 +21,7 @@ class Flag:
     help: str = ""
 
 
-@dataclass
+@record
 class Parsed:
     values: dict[str, object] = field(default_factory=dict)
     args: list[str] = field(default_factory=list)

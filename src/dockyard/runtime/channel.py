@@ -9,11 +9,14 @@ for `hooks` (cgroup limits and host-side hooks), says `ready`, or `error`; the r
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any
 
 from dockyard import errdefs
+from dockyard.runtime import jsonfast as json
+
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Channel:
@@ -68,9 +71,12 @@ class Channel:
 
 
 def preload_fd_passing() -> None:
-    """Import what send_fd needs while the host's library is still reachable (before fork)."""
+    """Import what send_fd and the console set-up need while the host's library is still
+    reachable (before the fork; after pivot_root an import would fail)."""
     import array  # noqa: F401
+    import fcntl  # noqa: F401
     import socket  # noqa: F401
+    import termios  # noqa: F401
 
 
 def send_fd(sock_fd: int, fd: int, name: str) -> None:

@@ -7,20 +7,24 @@ Every malformed field raises errdefs.InvalidArgument naming the field (runtime-s
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from dockyard import errdefs
+from dockyard.runtime import jsonfast as json
+from dockyard.runtime.record import field, record
 
-Raw = Mapping[str, Any]
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    Raw = Mapping[str, Any]
+
 
 SUPPORTED_MAJOR = 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mount:
     destination: str
     type: str
@@ -28,7 +32,7 @@ class Mount:
     options: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hook:
     path: str
     args: tuple[str, ...] = ()
@@ -36,20 +40,20 @@ class Hook:
     timeout: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Namespace:
     type: str
     path: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IDMapping:
     container_id: int
     host_id: int
     size: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class User:
     uid: int = 0
     gid: int = 0
@@ -57,14 +61,14 @@ class User:
     additional_gids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rlimit:
     type: str
     soft: int
     hard: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Capabilities:
     bounding: tuple[str, ...] = ()
     effective: tuple[str, ...] = ()
@@ -73,7 +77,7 @@ class Capabilities:
     ambient: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Process:
     args: tuple[str, ...]
     cwd: str
@@ -89,7 +93,7 @@ class Process:
     oom_score_adj: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Spec:
     """The parts of config.json the runtime acts on; `raw` keeps the document itself."""
 

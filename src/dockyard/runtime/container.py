@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import os
 import select
-import signal
 import time
-from dataclasses import dataclass
-from typing import Any
 
 from dockyard import errdefs
 from dockyard.runtime import config, hooks, init, namespaces, security, syscalls
-from dockyard.runtime.cgroups import Manager, new_manager
+from dockyard.runtime.cgroups import new_manager
 from dockyard.runtime.channel import Channel, preload_fd_passing
+from dockyard.runtime.record import record
 from dockyard.runtime.runlog import Log
 from dockyard.runtime.state import State, Status, Store, now_rfc3339, proc_start_time
 
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    import signal
+    from typing import Any
 
-@dataclass
+    from dockyard.runtime.cgroups import Manager
+else:  # `signal` wraps these in enums, and enum costs ~4 ms of start-up
+    import _signal as signal
+
+
+@record
 class CreateOptions:
     bundle: str
     pid_file: str = ""
@@ -116,6 +123,7 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
         seccomp = seccomp_mod.prepare(spec.seccomp)
     if opts.console_fd >= 0:
         preload_fd_passing()
+    log.phase("config parsed")
     store.reserve(container_id)
     state = State(
         id=container_id,
@@ -165,7 +173,8 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
             init.stage1(req)
         child.close()
         os.close(req.fifo_fd)
-        _drive_create(parent, stage1_pid, spec, manager, state)
+        log.phase("init forked")
+        _drive_create(parent, stage1_pid, spec, manager, state, log)
         stage1_pid = 0
         state.pid_start = proc_start_time(state.pid) or 0
         store.save(state)
@@ -185,7 +194,7 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
 
 
 def _drive_create(
-    ch: Channel, stage1_pid: int, spec: config.Spec, manager: Manager, state: State
+    ch: Channel, stage1_pid: int, spec: config.Spec, manager: Manager, state: State, log: Log
 ) -> None:
     try:
         while True:
@@ -201,6 +210,7 @@ def _drive_create(
                 os.waitpid(stage1_pid, 0)
                 manager.create()
                 manager.add(state.pid)
+                log.phase("init in its cgroup")
                 ch.send("ok", pid=state.pid)
             elif kind == "hooks":
                 manager.set(spec.resources)
@@ -208,8 +218,10 @@ def _drive_create(
                 doc["pid"] = state.pid
                 hooks.run_all("prestart", spec.hooks, doc)
                 hooks.run_all("createRuntime", spec.hooks, doc)
+                log.phase("mounts made, limits set, prestart hooks run")
                 ch.send("ok")
             elif kind == "ready":
+                log.phase("init ready")
                 return
             elif kind == "error":
                 raise errdefs.DockyardError(msg.get("message", "container init failed"))
@@ -269,8 +281,10 @@ def parse_signal(value: str) -> int:
     name = value.upper()
     if not name.startswith("SIG"):
         name = "SIG" + name
+    import signal as signals  # the enum of names; only `kill` pays for it
+
     try:
-        return int(signal.Signals[name])
+        return int(signals.Signals[name])
     except KeyError:
         raise errdefs.InvalidArgument(f"unknown signal {value!r}") from None
 

@@ -7,18 +7,18 @@ process's credentials with the container's seccomp profile, then execs.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 from dockyard import errdefs
 from dockyard.runtime import config, foreground, init, namespaces, security
 from dockyard.runtime.channel import Channel, preload_fd_passing
 from dockyard.runtime.container import _write_pid_file, cgroup_manager, set_subreaper, status_of
+from dockyard.runtime.record import record, replace
 from dockyard.runtime.runlog import Log
 from dockyard.runtime.state import Status, Store
 
 
-@dataclasses.dataclass
+@record
 class ExecOptions:
     process: config.Process
     detach: bool = False
@@ -63,12 +63,12 @@ def process_from_flags(
             permitted=capabilities.permitted + tuple(caps),
             ambient=capabilities.ambient + tuple(caps),
         )
-    return dataclasses.replace(
+    return replace(
         proc,
         args=tuple(args),
         env=tuple(f"{k}={v}" for k, v in merged_env.items()),
         cwd=cwd or proc.cwd,
-        user=dataclasses.replace(
+        user=replace(
             proc.user,
             uid=uid,
             gid=gid,

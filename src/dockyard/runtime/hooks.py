@@ -7,15 +7,21 @@ poststop failures are only logged (the spec says "log a warning").
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import time
-from collections.abc import Mapping
-from typing import Any
 
 from dockyard import errdefs
+from dockyard.runtime import jsonfast as json
 from dockyard.runtime.config import Hook
+
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    import signal
+    from collections.abc import Mapping
+    from typing import Any
+else:  # `signal` wraps these in enums, and enum costs ~4 ms of start-up
+    import _signal as signal
+
 
 _POLL = 0.005
 

@@ -28,19 +28,23 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import NoReturn
 
 from dockyard import errdefs
 from dockyard.runtime import hooks, namespaces, process, rootfs, security, syscalls
 from dockyard.runtime.channel import Channel
 from dockyard.runtime.config import Process, Spec
-from dockyard.runtime.process import Filter
+from dockyard.runtime.record import record
 from dockyard.runtime.runlog import Log
 
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
 
-@dataclass
+    from dockyard.runtime.process import Filter
+
+
+@record
 class Request:
     """Everything the forked children need; built by the parent before fork."""
 

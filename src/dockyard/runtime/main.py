@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass
 
 from dockyard import __version__, errdefs
 from dockyard.runtime.args import Flag, parse
-from dockyard.runtime.runlog import Log
+from dockyard.runtime.record import record
+from dockyard.runtime.runlog import Log, Logger
 from dockyard.runtime.state import DEFAULT_ROOT, Store
 
 COMMANDS = {
@@ -47,7 +47,7 @@ GLOBAL_FLAGS = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Context:
     """What every command receives: the state store, the log and the global switches."""
 
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if fmt not in ("text", "json"):
             raise errdefs.InvalidArgument(f"invalid log-format: {fmt}")
         log = Log(opts.text("log"), fmt, opts.flag("debug"))
+        Logger.use(log)
         if opts.flag("version"):
             sys.stdout.write(f"dockyard-runtime version {__version__}\nspec: 1.2.0\n")
             return 0
@@ -85,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             log=log,
             systemd_cgroup=opts.flag("systemd-cgroup"),
         )
+        if name in ("create", "run"):
+            from dockyard.runtime.cgroups import prime
+
+            prime()  # overlaps a kernel grace period with our imports (see prime())
         module = importlib.import_module(f"dockyard.runtime.commands.{name}")
         code: int = module.run(ctx, opts.args[1:])
         return code

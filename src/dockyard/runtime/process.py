@@ -1,7 +1,8 @@
 """The container process: the last steps of the init before execve (runtime-spec "Process").
 
-Everything this module needs is imported at the top, before the init forks: after pivot_root
-the host's Python library is out of reach, so a lazy import there fails.
+Everything this module needs is imported before the init forks: after pivot_root the host's
+Python library is out of reach, so a lazy import there fails. The terminal's modules are
+loaded by channel.preload_fd_passing() when a console is asked for, and only then.
 
 Order (runc's standard_init): oom_score_adj and rlimits while we are still root with every
 capability; no_new_privs; seccomp now if no_new_privs is off (installing a filter without it
@@ -12,22 +13,24 @@ no_new_privs is on (fewest syscalls left to allow); execve.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import resource
 import stat
-import termios
-from collections.abc import Callable
-from typing import NoReturn, Protocol
 
 from dockyard import errdefs
 from dockyard.runtime import capabilities, syscalls
 from dockyard.runtime.config import Process
 from dockyard.runtime.runlog import Log
 
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn, Protocol
 
-class Filter(Protocol):
-    def load(self) -> None: ...
+    class Filter(Protocol):
+        """A prepared seccomp filter (seccomp.SeccompFilter)."""
+
+        def load(self) -> None: ...
 
 
 def lookup_executable(name: str, env: dict[str, str]) -> str:
@@ -85,6 +88,9 @@ def set_rlimits(process: Process) -> None:
 def setup_console(process: Process, console_fd: int) -> None:
     """Open a pty from the container's devpts, send the master to the console socket, make
     the slave our controlling terminal and stdio, and /dev/console (runc's setupConsole)."""
+    import fcntl  # preloaded by channel.preload_fd_passing() before the fork
+    import termios
+
     from dockyard.runtime.channel import send_fd
 
     master, slave = os.openpty()

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from dockyard import errdefs
 from dockyard.runtime import syscalls as sc
 from dockyard.runtime.config import Mount, Spec
+from dockyard.runtime.record import record
+
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 # mount(8) option -> (flags to set, flags to clear)
 FLAGS: dict[str, tuple[int, int]] = {
@@ -54,7 +58,7 @@ DEV_SYMLINKS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MountOptions:
     flags: int
     propagation: tuple[int, ...]

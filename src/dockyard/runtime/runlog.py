@@ -7,10 +7,11 @@ with the same shape containerd's shims parse from runc: one JSON object per line
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
+
+from dockyard.runtime import jsonfast as json
 
 
 class Log:
@@ -18,6 +19,7 @@ class Log:
         self.path = path
         self.fmt = fmt
         self.debug_enabled = debug
+        self.started = time.monotonic()
         # Opened once, before any fork: the container's init keeps logging through this
         # descriptor after pivot_root, when the host path no longer resolves.
         self.fd = -1
@@ -52,3 +54,34 @@ class Log:
     def debug(self, msg: str) -> None:
         if self.debug_enabled:
             self._write("debug", msg)
+
+    def phase(self, what: str) -> None:
+        """A --debug line with the milliseconds since this invocation began (start-up is a
+        feature: these lines show where the time goes)."""
+        if self.debug_enabled:
+            self._write("debug", f"{(time.monotonic() - self.started) * 1000:.1f} ms: {what}")
+
+
+class Logger:
+    """A named logger with the stdlib's call shape (`log.warning("x %s", y)`), writing to the
+    process's Log. Library modules (cgroups/) hold one of these; main() points them at the
+    Log built from --log/--log-format with use(); until then they write to stderr."""
+
+    _sink = Log()  # process-wide: the one Log of this runtime invocation
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @classmethod
+    def use(cls, log: Log) -> None:
+        cls._sink = log
+
+    def warning(self, fmt: str, *args: object) -> None:
+        self._sink.warning(fmt % args if args else fmt)
+
+    def debug(self, fmt: str, *args: object) -> None:
+        self._sink.debug(fmt % args if args else fmt)
+
+
+def get_logger(name: str) -> Logger:
+    return Logger(name)

@@ -42,12 +42,16 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import astuple, dataclass
-from typing import Any
 
 from dockyard import errdefs
 from dockyard.runtime import syscalls
+from dockyard.runtime.record import record
+
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
 
 _SONAME = "libseccomp.so.2"
 
@@ -187,11 +191,13 @@ class _Libseccomp:
         return int(self._lib.seccomp_syscall_resolve_name(name.encode()))
 
     def rule_add(self, ctx: int, action: int, nr: int, conds: Sequence[_Condition]) -> int:
-        array = (_ArgCmp * len(conds))(*(_ArgCmp(*astuple(c)) for c in conds))
+        array = (_ArgCmp * len(conds))(
+            *(_ArgCmp(c.index, c.op, c.value, c.value_two) for c in conds)
+        )
         return int(self._lib.seccomp_rule_add_array(ctx, action, nr, len(conds), array))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Condition:
     """One `args` comparison, in struct scmp_arg_cmp's field order (datum_a, datum_b are
     OCI's value, valueTwo)."""
@@ -202,7 +208,7 @@ class _Condition:
     value_two: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Rule:
     """One `syscalls` entry; each condition set becomes one libseccomp rule per name."""
 
@@ -212,7 +218,7 @@ class _Rule:
     condition_sets: tuple[tuple[_Condition, ...], ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Profile:
     """A validated `linux.seccomp` object."""
 
@@ -370,7 +376,7 @@ def _build(lib: _Libseccomp, ctx: int, profile: _Profile) -> None:
 
 def _parse(seccomp: Mapping[str, Any]) -> _Profile:
     """Validate the raw JSON object into a _Profile; needs no library."""
-    if not isinstance(seccomp, Mapping):
+    if not isinstance(seccomp, dict):
         raise errdefs.InvalidArgument("seccomp: linux.seccomp must be an object")
     if seccomp.get("listenerPath"):
         raise errdefs.FailedPrecondition(
@@ -407,7 +413,7 @@ def _parse(seccomp: Mapping[str, Any]) -> _Profile:
 
 def _rule(entry: object, i: int) -> _Rule:
     where = f"syscalls[{i}]"
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, dict):
         raise errdefs.InvalidArgument(f"seccomp: {where} must be an object")
     names = _strings(entry.get("names"), f"{where}.names")
     if not names or not all(names):
@@ -451,7 +457,7 @@ def _action(name: object, errno_ret: object, *, where: str, errno_field: str) ->
 
 
 def _condition(arg: object, where: str) -> _Condition:
-    if not isinstance(arg, Mapping):
+    if not isinstance(arg, dict):
         raise errdefs.InvalidArgument(f"seccomp: {where} must be an object")
     op = arg.get("op")
     if not isinstance(op, str) or op not in _OPERATORS:

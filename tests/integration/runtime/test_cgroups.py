@@ -12,14 +12,19 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dockyard import errdefs
 from dockyard.runtime import syscalls as sc
-from dockyard.runtime.cgroups import Hierarchies, Manager, files, new_manager
+from dockyard.runtime.cgroups import Hierarchies, files, new_manager
 
 pytestmark = [pytest.mark.root, pytest.mark.integration]
+
+if TYPE_CHECKING:
+    from dockyard.runtime.cgroups.manager import Manager
+
 
 RO = sc.MS_RDONLY | sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC
 MiB = 1 << 20

@@ -9,8 +9,12 @@ differ the module saying so explains why.
 
 from __future__ import annotations
 
-from dockyard.runtime.cgroups.manager import Manager, check_systemd_driver, new_manager
+from dockyard.runtime.cgroups.manager import check_systemd_driver, new_manager, prime
 from dockyard.runtime.cgroups.paths import UNIFIED, Hierarchies, Hierarchy
+
+TYPE_CHECKING = False  # true for mypy; the Protocol exists only for type checkers
+if TYPE_CHECKING:
+    from dockyard.runtime.cgroups.manager import Manager
 
 __all__ = [
     "UNIFIED",
@@ -19,4 +23,5 @@ __all__ = [
     "Manager",
     "check_systemd_driver",
     "new_manager",
+    "prime",
 ]

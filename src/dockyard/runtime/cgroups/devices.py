@@ -12,10 +12,13 @@ children).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from dockyard import errdefs
 from dockyard.runtime.cgroups.resources import DeviceRule
+
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 
 DEFAULT_ALLOWED: tuple[DeviceRule, ...] = (
     DeviceRule(allow=True, type="c", access="m"),  # mknod of any char device

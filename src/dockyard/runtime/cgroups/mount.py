@@ -27,11 +27,17 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from dockyard import errdefs
 from dockyard.runtime import syscalls as sc
+from dockyard.runtime.record import record
+
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    MountFn = Callable[[str | None, str, str | None, int, str | None], None]
+
 
 _DEFAULT = sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC  # runc's defaultMountFlags
 _PER_MOUNT = (
@@ -49,11 +55,10 @@ _PER_MOUNT = (
 _PROPAGATION = sc.MS_UNBINDABLE | sc.MS_PRIVATE | sc.MS_SLAVE | sc.MS_SHARED
 _IGNORED = sc.MS_BIND | sc.MS_REC | sc.MS_REMOUNT | sc.MS_SILENT
 
-MountFn = Callable[[str | None, str, str | None, int, str | None], None]
 """mount(2) as dockyard.runtime.syscalls.mount has it: (source, target, fstype, flags, data)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class V1Bind:
     """One v1 hierarchy to show: its directory name, mount options, the container's cgroup."""
 

@@ -14,9 +14,9 @@ hierarchy (on a pure v2 host: to its parent, see `Hierarchy.container_dir`).
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
 from dockyard import errdefs
+from dockyard.runtime.record import record
 
 MOUNTINFO = "/proc/self/mountinfo"
 PROC_CGROUP = "/proc/self/cgroup"
@@ -25,7 +25,7 @@ UNIFIED = "unified"
 """Key of the cgroup v2 hierarchy in `Manager.paths()` (runc uses "" there)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hierarchy:
     """One mounted cgroup hierarchy as this process sees it.
 
@@ -93,7 +93,7 @@ class Hierarchy:
         return path
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hierarchies:
     """Every cgroup hierarchy mounted for this process: v1 ones and the cgroup2 one."""
 

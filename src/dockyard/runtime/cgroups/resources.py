@@ -10,24 +10,25 @@ deprecated upstream).
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
 from dockyard import errdefs
+from dockyard.runtime.record import record
+from dockyard.runtime.runlog import get_logger
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+
+log = get_logger(__name__)
 
 _INT64 = (-(2**63), 2**63 - 1)
 _UINT64 = (0, 2**64 - 1)
 _UINT32 = (0, 2**32 - 1)
 _UINT16 = (0, 2**16 - 1)
-_PAGE_SIZE = re.compile(r"[1-9][0-9]*[KMG]B")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Memory:
     """linux.resources.memory (bytes; -1 means unlimited)."""
 
@@ -38,7 +39,7 @@ class Memory:
     disable_oom_killer: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Cpu:
     """linux.resources.cpu; cpus and mems are cpuset lists ("0-3,6"), "" when unset."""
 
@@ -53,7 +54,7 @@ class Cpu:
     idle: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WeightDevice:
     """A per-device block IO weight (blockIO.weightDevice[])."""
 
@@ -63,7 +64,7 @@ class WeightDevice:
     leaf_weight: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ThrottleDevice:
     """A per-device rate limit (blockIO.throttle*Device[]): bytes or IO operations per second."""
 
@@ -72,7 +73,7 @@ class ThrottleDevice:
     rate: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BlockIO:
     """linux.resources.blockIO."""
 
@@ -85,7 +86,7 @@ class BlockIO:
     throttle_write_iops: tuple[ThrottleDevice, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HugepageLimit:
     """hugepageLimits[]: `page_size` as the kernel names it ("2MB"), limit in bytes."""
 
@@ -93,7 +94,7 @@ class HugepageLimit:
     limit: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InterfacePriority:
     """network.priorities[]: a net_prio priority for one interface."""
 
@@ -101,7 +102,7 @@ class InterfacePriority:
     priority: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Network:
     """linux.resources.network (cgroup v1 net_cls / net_prio)."""
 
@@ -109,7 +110,7 @@ class Network:
     priorities: tuple[InterfacePriority, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DeviceRule:
     """A devices cgroup rule; major/minor None means any ('*'), type "a" means every device."""
 
@@ -126,7 +127,7 @@ class DeviceRule:
         return f"{self.type} {major}:{minor} {self.access}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Resources:
     """A whole linux.resources object."""
 
@@ -145,7 +146,7 @@ class _Obj:
     """One JSON object being read, with the dotted name its errors use."""
 
     def __init__(self, raw: object, where: str) -> None:
-        if not isinstance(raw, Mapping):
+        if not isinstance(raw, dict):
             raise errdefs.InvalidArgument(f"invalid {where}: expected an object, got {raw!r}")
         self.raw: Mapping[str, Any] = raw
         self.where = where
@@ -284,7 +285,7 @@ def _block_io(b: _Obj | None) -> BlockIO | None:
 def _hugepage(h: _Obj) -> HugepageLimit:
     size = h.string("pageSize")
     # The size becomes part of a file name (hugetlb.<size>.limit_in_bytes): check it strictly.
-    if size is None or not _PAGE_SIZE.fullmatch(size):
+    if size is None or not _is_page_size(size):
         raise errdefs.InvalidArgument(
             f"invalid {h.where}.pageSize: expected a size like 2MB or 1GB, got {size!r}"
         )
@@ -335,3 +336,9 @@ def _string_map(m: _Obj) -> tuple[tuple[str, str], ...]:
             raise errdefs.InvalidArgument(f"invalid {m.where}.{key}: expected a string, got null")
         pairs.append((str(key), value))
     return tuple(pairs)
+
+
+def _is_page_size(size: str) -> bool:
+    """runc's [1-9][0-9]*[KMG]B, without importing re (start-up time)."""
+    digits, unit = size[:-2], size[-2:]
+    return unit in ("KB", "MB", "GB") and digits.isdigit() and digits[0] != "0" and digits.isascii()

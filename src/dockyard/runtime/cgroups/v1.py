@@ -8,18 +8,22 @@ logged, not raised, because no limit depends on them.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
-from collections.abc import Mapping
-from typing import Any
 
 from dockyard import errdefs
 from dockyard.runtime.cgroups import files, v1_resources
 from dockyard.runtime.cgroups.paths import UNIFIED, Hierarchies, Hierarchy
 from dockyard.runtime.cgroups.resources import parse_resources
+from dockyard.runtime.runlog import get_logger
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+
+log = get_logger(__name__)
 
 
 class V1Manager:

@@ -9,15 +9,19 @@ happens. `dirs` maps a controller name to the container's directory in its hiera
 from __future__ import annotations
 
 import errno
-import logging
 import os
-from collections.abc import Mapping
 
 from dockyard import errdefs
 from dockyard.runtime.cgroups import devices, files
 from dockyard.runtime.cgroups.resources import BlockIO, Cpu, Memory, Resources
+from dockyard.runtime.runlog import get_logger
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+log = get_logger(__name__)
 
 _MEMSW = "memory.memsw.limit_in_bytes"
 _NO_SWAP_ACCOUNTING = "swap accounting is not enabled on this host (kernel swapaccount=1)"

@@ -7,18 +7,22 @@ telling when the freeze is complete.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
-from collections.abc import Mapping
-from typing import Any
 
 from dockyard import errdefs
 from dockyard.runtime.cgroups import files, v2_resources
 from dockyard.runtime.cgroups.paths import UNIFIED, Hierarchy
 from dockyard.runtime.cgroups.resources import parse_resources
+from dockyard.runtime.runlog import get_logger
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+
+log = get_logger(__name__)
 
 FREEZE_TIMEOUT = 10.0
 """Seconds freeze() waits for cgroup.events to say "frozen 1" (runc: 1000 x 10ms)."""

@@ -10,14 +10,17 @@ load yet: any rule that restricts something is refused rather than silently not 
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Collection
-
 from dockyard import errdefs
 from dockyard.runtime.cgroups import devices, files
 from dockyard.runtime.cgroups.resources import BlockIO, Cpu, Memory, Resources
+from dockyard.runtime.runlog import get_logger
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+
+log = get_logger(__name__)
 
 
 def apply(d: str, res: Resources, *, controllers: Collection[str]) -> None:

@@ -6,13 +6,17 @@ import json
 import os
 import pwd
 import sys
-from typing import Any
 
 from dockyard import errdefs
 from dockyard.runtime.args import Flag
 from dockyard.runtime.commands._common import parse_or_help
 from dockyard.runtime.container import status_of
 from dockyard.runtime.main import Context
+
+TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
+if TYPE_CHECKING:
+    from typing import Any
+
 
 FLAGS = (
     Flag("format", short="f", value=True, help="table or json"),

@@ -43,6 +43,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     except errdefs.DockyardError:
         delete(ctx.store, cid, ctx.log, force=True)
         raise
+    ctx.log.phase("started")
     if detach:
         return 0
     with foreground.forwarding(state.pid):
@@ -51,12 +52,14 @@ def run(ctx: Context, argv: list[str]) -> int:
             code = foreground.proxy_tty(master, state.pid)
         else:
             code = foreground.wait(state.pid)
+    ctx.log.phase("container exited")
     delete(ctx.store, cid, ctx.log, force=True)
+    ctx.log.phase("deleted")
     return code
 
 
 def _wants_terminal(bundle: str) -> bool:
-    import json
+    from dockyard.runtime import jsonfast as json
 
     with open(os.path.join(bundle, "config.json"), "rb") as f:
         doc = json.load(f)

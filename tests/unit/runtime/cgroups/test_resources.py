@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from dockyard.runtime.cgroups.resources import (
     WeightDevice,
     parse_resources,
 )
+from dockyard.runtime.runlog import Log, Logger
 
 
 def test_parse_full_object() -> None:
@@ -154,8 +154,8 @@ def test_allows_everything() -> None:
     assert not allows_everything([DeviceRule(allow=True, access="rw")])
 
 
-def test_kernel_memory_is_ignored_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING):
-        res = parse_resources({"memory": {"kernel": 1 << 20, "kernelTCP": 1}})
+def test_kernel_memory_is_ignored_with_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    Logger.use(Log())  # warnings to stderr
+    res = parse_resources({"memory": {"kernel": 1 << 20, "kernelTCP": 1}})
     assert res.memory == Memory()
-    assert "kernel" in caplog.text
+    assert "kernel" in capsys.readouterr().err

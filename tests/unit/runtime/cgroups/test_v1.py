@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from dockyard import errdefs
-from dockyard.runtime.cgroups import Manager, new_manager
+from dockyard.runtime.cgroups import new_manager
 
 from .faketree import UNLIMITED, V1_LAYOUT, FakeV1, fake_v1
+
+if TYPE_CHECKING:
+    from dockyard.runtime.cgroups.manager import Manager
+
 
 INNER = "/dockyard/c1"
 
