@@ -11,6 +11,10 @@ APT_PACKAGES=(
   docker.io        # dockerd + containerd-shim-runc-v2 drive our runtime in tests/compat
   iproute2 procps  # ip netns for namespace tests, ps for `dockyard-runtime ps`
   libseccomp2      # seccomp filters through ctypes
+  docker-registry  # distribution v2 on 127.0.0.1 for the registry tests
+  skopeo           # an independent registry reader/writer to check our pushes against
+  apache2-utils    # htpasswd -B for the registry's basic auth tests
+  openssl
   tmux             # interactive terminal tests
 )
 

@@ -9,7 +9,7 @@ and costs start-up time.
 from __future__ import annotations
 
 from dockyard import errdefs
-from dockyard.runtime.record import field, record
+from dockyard.utils.record import field, record
 
 
 @record(frozen=True)

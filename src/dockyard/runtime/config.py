@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 
 from dockyard import errdefs
-from dockyard.runtime import jsonfast as json
-from dockyard.runtime.record import field, record
+from dockyard.utils import jsonfast as json
+from dockyard.utils.record import field, record
 
 TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ from dockyard import errdefs
 from dockyard.runtime import config, hooks, init, namespaces, security, syscalls
 from dockyard.runtime.cgroups import new_manager
 from dockyard.runtime.channel import Channel, preload_fd_passing
-from dockyard.runtime.record import record
 from dockyard.runtime.runlog import Log
 from dockyard.runtime.state import State, Status, Store, now_rfc3339, proc_start_time
+from dockyard.utils.record import record
 
 TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from dockyard import errdefs
 from dockyard.runtime import config, foreground, init, namespaces, security
 from dockyard.runtime.channel import Channel, preload_fd_passing
 from dockyard.runtime.container import _write_pid_file, cgroup_manager, set_subreaper, status_of
-from dockyard.runtime.record import record, replace
 from dockyard.runtime.runlog import Log
 from dockyard.runtime.state import Status, Store
+from dockyard.utils.record import record, replace
 
 
 @record

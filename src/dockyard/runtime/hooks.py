@@ -11,8 +11,8 @@ import os
 import time
 
 from dockyard import errdefs
-from dockyard.runtime import jsonfast as json
 from dockyard.runtime.config import Hook
+from dockyard.utils import jsonfast as json
 
 TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
 if TYPE_CHECKING:

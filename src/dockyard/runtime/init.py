@@ -33,8 +33,8 @@ from dockyard import errdefs
 from dockyard.runtime import hooks, namespaces, process, rootfs, security, syscalls
 from dockyard.runtime.channel import Channel
 from dockyard.runtime.config import Process, Spec
-from dockyard.runtime.record import record
 from dockyard.runtime.runlog import Log
+from dockyard.utils.record import record
 
 TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ import sys
 
 from dockyard import __version__, errdefs
 from dockyard.runtime.args import Flag, parse
-from dockyard.runtime.record import record
 from dockyard.runtime.runlog import Log, Logger
 from dockyard.runtime.state import DEFAULT_ROOT, Store
+from dockyard.utils.record import record
 
 COMMANDS = {
     "create": "create a container",

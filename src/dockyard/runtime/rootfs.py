@@ -14,7 +14,7 @@ import stat
 from dockyard import errdefs
 from dockyard.runtime import syscalls as sc
 from dockyard.runtime.config import Mount, Spec
-from dockyard.runtime.record import record
+from dockyard.utils.record import record
 
 TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
 if TYPE_CHECKING:

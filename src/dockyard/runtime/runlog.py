@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from dockyard.runtime import jsonfast as json
+from dockyard.utils import jsonfast as json
 
 
 class Log:

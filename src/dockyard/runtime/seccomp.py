@@ -45,7 +45,7 @@ import os
 
 from dockyard import errdefs
 from dockyard.runtime import syscalls
-from dockyard.runtime.record import record
+from dockyard.utils.record import record
 
 TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
 if TYPE_CHECKING:

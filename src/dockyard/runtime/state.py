@@ -15,8 +15,8 @@ import os
 import time
 
 from dockyard import errdefs
-from dockyard.runtime import jsonfast as json
-from dockyard.runtime.record import asdict, field, record
+from dockyard.utils import jsonfast as json
+from dockyard.utils.record import asdict, field, record
 
 TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
 if TYPE_CHECKING:

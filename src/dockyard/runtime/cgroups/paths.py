@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 
 from dockyard import errdefs
-from dockyard.runtime.record import record
+from dockyard.utils.record import record
 
 MOUNTINFO = "/proc/self/mountinfo"
 PROC_CGROUP = "/proc/self/cgroup"

@@ -11,8 +11,8 @@ deprecated upstream).
 from __future__ import annotations
 
 from dockyard import errdefs
-from dockyard.runtime.record import record
 from dockyard.runtime.runlog import get_logger
+from dockyard.utils.record import record
 
 TYPE_CHECKING = False  # true for mypy; typing costs start-up time at run time
 if TYPE_CHECKING:

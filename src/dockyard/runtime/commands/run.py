@@ -59,7 +59,7 @@ def run(ctx: Context, argv: list[str]) -> int:
 
 
 def _wants_terminal(bundle: str) -> bool:
-    from dockyard.runtime import jsonfast as json
+    from dockyard.utils import jsonfast as json
 
     with open(os.path.join(bundle, "config.json"), "rb") as f:
         doc = json.load(f)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from dockyard.runtime import jsonfast
-from dockyard.runtime.record import asdict, field, record, replace
+from dockyard.utils import jsonfast
+from dockyard.utils.record import asdict, field, record, replace
 
 
 @record(frozen=True)

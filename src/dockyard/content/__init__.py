@@ -1,0 +1,1 @@
+"""Content-addressed blob store: ingest, verify, atomic commit, garbage collection."""

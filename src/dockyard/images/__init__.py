@@ -1,0 +1,1 @@
+"""Images: references, the image store, and image operations (ls, inspect, tag, rm, ...)."""

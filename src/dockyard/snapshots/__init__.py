@@ -1,0 +1,1 @@
+"""Layer snapshots: safe layer unpacking, the overlayfs snapshotter, diffs back to layers."""
