@@ -13,7 +13,17 @@ Lifecycle (containerd's content.Store, synchronous here; the daemon calls it fro
 
 A blob is visible only after its digest is verified (DESIGN.md §3). Only one writer holds a
 ref at a time: a second writer for the same ref waits for the first (one download when two
-pulls want the same blob) and then finds the blob committed.
+pulls want the same blob) and then finds the blob committed: `writer(expected=...)` raises
+AlreadyExists when that blob is already in the store, checked again once the ref's lock is
+held, so the waiting pull skips its download. `writer(timeout=...)` bounds the wait
+(Unavailable when it runs out).
+
+    with store.writer(ref, expected=d, size=n) as w:   # the context closes (never commits)
+        ...
+        w.commit()
+
+`status(ref)` describes an ingest (for resume, and for the garbage collector, which drops
+ingests left untouched for too long through `abort`).
 """
 
 from __future__ import annotations
@@ -31,6 +41,18 @@ class Info:
     size: int
     created_at: float  # unix time of commit
     labels: dict[str, str] = field(default_factory=dict)
+
+
+@record(frozen=True)
+class Status:
+    """An ingest in progress (or interrupted): what a resumed download needs to know."""
+
+    ref: str
+    offset: int  # bytes of partial data held
+    total: int | None  # expected size, when the writer was told
+    expected: str | None  # expected digest, when the writer was told
+    started_at: float  # unix time the ingest began
+    updated_at: float  # unix time of the last write
 
 
 class Writer(Protocol):
@@ -51,10 +73,20 @@ class Writer(Protocol):
         the partial data is removed, so nothing is left behind)."""
 
     def close(self) -> None:
-        """Release the ref, keeping partial data for a later resume."""
+        """Release the ref, keeping partial data for a later resume. A no-op after commit."""
+
+    def __enter__(self) -> Writer: ...
+
+    def __exit__(self, *exc_info: object) -> None:
+        """close()."""
 
 
 class Store(Protocol):
+    """Committed blobs by digest, and the ingests that produce them. Thread-safe.
+
+    Every digest argument must be "sha256:" + 64 lower-case hex (InvalidArgument otherwise).
+    """
+
     def info(self, digest: str) -> Info:
         """NotFound when absent."""
 
@@ -71,17 +103,31 @@ class Store(Protocol):
         """Write a small blob (manifests, configs) in one go; returns its digest."""
 
     def writer(
-        self, ref: str, *, expected: str | None = None, size: int | None = None
-    ) -> Writer: ...
+        self,
+        ref: str,
+        *,
+        expected: str | None = None,
+        size: int | None = None,
+        timeout: float | None = None,
+    ) -> Writer:
+        """Open (or resume) the ingest `ref`, waiting up to `timeout` seconds (None: for as
+        long as it takes) while another writer holds it: Unavailable when the wait runs out,
+        AlreadyExists when `expected` is committed already."""
 
     def abort(self, ref: str) -> None:
-        """Drop an ingest's partial data."""
+        """Drop an ingest's partial data. NotFound when there is no such ingest;
+        Unavailable while a writer holds it."""
 
-    def ingests(self) -> list[str]: ...
+    def ingests(self) -> list[str]:
+        """The refs of the ingests in progress or interrupted."""
+
+    def status(self, ref: str) -> Status:
+        """NotFound when there is no such ingest."""
 
     def delete(self, digest: str) -> None:
         """Remove a blob; NotFound when absent."""
 
     def walk(self) -> list[Info]: ...
 
-    def set_labels(self, digest: str, labels: dict[str, str]) -> None: ...
+    def set_labels(self, digest: str, labels: dict[str, str]) -> None:
+        """Replace a blob's labels (an empty dict removes them); NotFound when absent."""
