@@ -362,7 +362,8 @@ def bundle_cgroups_path(bundle: Path) -> str | None:
         config = json.loads((bundle / "config.json").read_text())
     except (OSError, ValueError):
         return None
-    path = config.get("linux", {}).get("cgroupsPath")
+    linux = config.get("linux") if isinstance(config, dict) else None
+    path = linux.get("cgroupsPath") if isinstance(linux, dict) else None
     return path if isinstance(path, str) and path else None
 
 

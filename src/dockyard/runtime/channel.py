@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+class ChannelClosed(errdefs.Unavailable):
+    """The other end went away (the runtime failed, or the init died)."""
+
+
 class Channel:
     """One end: read from `rfd`, write to `wfd`. Both ends are close-on-exec."""
 
@@ -55,7 +59,7 @@ class Channel:
     def expect(self, kind: str) -> dict[str, Any]:
         msg = self.recv()
         if msg is None:
-            raise errdefs.Unknown(f"init channel closed while waiting for {kind!r}")
+            raise ChannelClosed(f"init channel closed while waiting for {kind!r}")
         if msg["type"] == "error":
             raise errdefs.DockyardError(msg.get("message", "unknown error"))
         if msg["type"] != kind:

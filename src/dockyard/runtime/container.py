@@ -49,10 +49,7 @@ def cgroup_manager(state: State) -> Manager:
 def status_of(store: Store, state: State) -> str:
     if not store.alive(state):
         return Status.STOPPED
-    frozen = False
-    if not os.path.exists(store.fifo(state.id)):
-        frozen = cgroup_manager(state).frozen()
-    return store.status(state, frozen=frozen)
+    return store.status(state, frozen=cgroup_manager(state).frozen())
 
 
 def _validate(spec: config.Spec, opts: CreateOptions) -> config.Process:
@@ -174,7 +171,16 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
         child.close()
         os.close(req.fifo_fd)
         log.phase("init forked")
-        _drive_create(parent, stage1_pid, spec, manager, state, log)
+        try:
+            _drive_create(parent, stage1_pid, spec, manager, state, log)
+        except BaseException:
+            # Kill the init before closing our end: it must not wake up to a closed channel
+            # and add its own complaint to the one error line we print.
+            if state.pid:
+                _kill_and_reap(state.pid, ours=opts.reap)
+            raise
+        finally:
+            parent.close()
         stage1_pid = 0
         state.pid_start = proc_start_time(state.pid) or 0
         store.save(state)
@@ -196,39 +202,36 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
 def _drive_create(
     ch: Channel, stage1_pid: int, spec: config.Spec, manager: Manager, state: State, log: Log
 ) -> None:
-    try:
-        while True:
-            msg = ch.recv()
-            if msg is None:
-                raise errdefs.Unknown("container init exited before it was ready")
-            kind = msg["type"]
-            if kind == "userns":
-                _write_id_maps(stage1_pid, spec)
-                ch.send("ok")
-            elif kind == "pid":
-                state.pid = int(msg["pid"])
-                os.waitpid(stage1_pid, 0)
-                manager.create()
-                manager.add(state.pid)
-                log.phase("init in its cgroup")
-                ch.send("ok", pid=state.pid)
-            elif kind == "hooks":
-                manager.set(spec.resources)
-                doc = state.public(Status.CREATING)
-                doc["pid"] = state.pid
-                hooks.run_all("prestart", spec.hooks, doc)
-                hooks.run_all("createRuntime", spec.hooks, doc)
-                log.phase("mounts made, limits set, prestart hooks run")
-                ch.send("ok")
-            elif kind == "ready":
-                log.phase("init ready")
-                return
-            elif kind == "error":
-                raise errdefs.DockyardError(msg.get("message", "container init failed"))
-            else:
-                raise errdefs.Unknown(f"unexpected message from init: {kind!r}")
-    finally:
-        ch.close()
+    while True:
+        msg = ch.recv()
+        if msg is None:
+            raise errdefs.Unknown("container init exited before it was ready")
+        kind = msg["type"]
+        if kind == "userns":
+            _write_id_maps(stage1_pid, spec)
+            ch.send("ok")
+        elif kind == "pid":
+            state.pid = int(msg["pid"])
+            os.waitpid(stage1_pid, 0)
+            manager.create()
+            manager.add(state.pid)
+            log.phase("init in its cgroup")
+            ch.send("ok", pid=state.pid)
+        elif kind == "hooks":
+            manager.set(spec.resources)
+            doc = state.public(Status.CREATING)
+            doc["pid"] = state.pid
+            hooks.run_all("prestart", spec.hooks, doc)
+            hooks.run_all("createRuntime", spec.hooks, doc)
+            log.phase("mounts made, limits set, prestart hooks run")
+            ch.send("ok")
+        elif kind == "ready":
+            log.phase("init ready")
+            return
+        elif kind == "error":
+            raise errdefs.DockyardError(msg.get("message", "container init failed"))
+        else:
+            raise errdefs.Unknown(f"unexpected message from init: {kind!r}")
 
 
 def _wait_fifo(fd: int, state: State, store: Store, event: int) -> None:

@@ -31,7 +31,7 @@ import sys
 
 from dockyard import errdefs
 from dockyard.runtime import hooks, namespaces, process, rootfs, security, syscalls
-from dockyard.runtime.channel import Channel
+from dockyard.runtime.channel import Channel, ChannelClosed
 from dockyard.runtime.config import Process, Spec
 from dockyard.runtime.runlog import Log
 from dockyard.utils.record import record
@@ -69,6 +69,8 @@ class Request:
 
 
 def _fail(req: Request, err: BaseException) -> NoReturn:
+    if isinstance(err, ChannelClosed):
+        os._exit(1)  # the runtime gave up on us and reports its own error; say nothing
     if isinstance(err, errdefs.DockyardError | OSError):
         msg = str(err)
     else:

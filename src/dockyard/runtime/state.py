@@ -173,8 +173,8 @@ class Store:
         """Derive the status; `frozen` is asked of the cgroup only for live containers."""
         if not self.alive(state):
             return Status.STOPPED
+        if frozen:
+            return Status.PAUSED  # even a frozen created container, as runc reports it
         if os.path.exists(self.fifo(state.id)):
             return Status.CREATED
-        if frozen:
-            return Status.PAUSED
         return Status.RUNNING

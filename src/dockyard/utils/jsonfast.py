@@ -51,7 +51,9 @@ def loads(data: str | bytes) -> Any:
     start = len(text) - len(text.lstrip(_WS))
     try:
         value, end = _scan(text, start)
-    except StopIteration:
+    except Exception:
+        # (_json raises JSONDecodeError through sys.modules["json.decoder"], which is not
+        # imported here: without json loaded it surfaces as a SystemError instead)
         return _slow_loads(text)
     finally:
         _Context.memo.clear()

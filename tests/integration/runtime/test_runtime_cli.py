@@ -394,3 +394,51 @@ def test_delete_force_of_a_paused_container(box: Box) -> None:
     oci.wait_for(lambda: _gone(pid), timeout=5, what=f"init {pid} to die")
     assert not (box.state_root / box.id).exists()
     assert not list(oci.cgroup_dirs(box.cgroups_path))
+
+
+def test_delete_of_a_created_container_needs_no_force(box: Box) -> None:
+    """runc kills a created (never started) container's init on a plain `delete`."""
+    c = box.container(box.config("exec sleep 1000"))
+    c.create().check()
+    pid = c.state()["pid"]
+    result = c.delete()
+    assert (result.exit_code, result.stderr) == (0, ""), result
+    oci.wait_for(lambda: _gone(pid), timeout=5, what=f"init {pid} to die")
+    assert not (box.state_root / box.id).exists()
+    assert not list(oci.cgroup_dirs(box.cgroups_path))
+
+
+def _thaw(cgroups_path: str) -> None:
+    """Thaw the test's freezer cgroup, so cleanup can kill a container stuck frozen."""
+    freezer = oci.CGROUP_MOUNT / "freezer" / cgroups_path.lstrip("/") / "freezer.state"
+    with contextlib.suppress(OSError):
+        freezer.write_text("THAWED")
+
+
+def test_pause_and_resume_a_created_container(box: Box) -> None:
+    c = box.container(box.config("exec sleep 1000"))
+    try:
+        c.create().check()
+        c.pause().check()
+        assert c.state()["status"] == "paused"
+        c.resume().check()
+        assert c.state()["status"] == "created"
+        c.start().check()
+        c.wait_status("running")
+    finally:
+        _thaw(box.cgroups_path)
+
+
+def test_delete_force_of_a_paused_created_container(box: Box) -> None:
+    c = box.container(box.config("exec sleep 1000"))
+    try:
+        c.create().check()
+        pid = c.state()["pid"]
+        c.pause().check()
+        result = oci.delete(OURS, box.id, box.state_root, force=True, timeout=3)
+        assert (result.exit_code, result.stderr) == (0, ""), result
+        oci.wait_for(lambda: _gone(pid), timeout=5, what=f"init {pid} to die")
+        assert not (box.state_root / box.id).exists()
+        assert not list(oci.cgroup_dirs(box.cgroups_path))
+    finally:
+        _thaw(box.cgroups_path)

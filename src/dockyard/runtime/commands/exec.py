@@ -53,7 +53,14 @@ def _process(ctx: Context, cid: str, p_args: list[str], p: object) -> config.Pro
             ) from None
         if not isinstance(doc, dict):
             raise errdefs.InvalidArgument("process file must hold a JSON object")
-        return config.parse_process(doc)
+        try:
+            return config.parse_process(doc)
+        except errdefs.InvalidArgument as err:
+            # parse_process speaks of config.json; here the bad document is the process file
+            msg = str(err).replace(
+                "invalid config.json", f"invalid process file {p.text('process')}"
+            )
+            raise errdefs.InvalidArgument(msg) from None
     state = ctx.store.load(cid)
     base = None
     if state.config.get("process") is not None:

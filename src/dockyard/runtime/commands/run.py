@@ -61,6 +61,10 @@ def run(ctx: Context, argv: list[str]) -> int:
 def _wants_terminal(bundle: str) -> bool:
     from dockyard.utils import jsonfast as json
 
-    with open(os.path.join(bundle, "config.json"), "rb") as f:
-        doc = json.load(f)
-    return bool(isinstance(doc, dict) and (doc.get("process") or {}).get("terminal"))
+    try:
+        with open(os.path.join(bundle, "config.json"), "rb") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return False  # create() reads it again and reports the problem properly
+    process = doc.get("process") if isinstance(doc, dict) else None
+    return bool(isinstance(process, dict) and process.get("terminal"))
