@@ -35,6 +35,7 @@ class CreateOptions:
     pid_file: str = ""
     console_fd: int = -1  # a connected console socket (or the run command's own socketpair)
     no_pivot: bool = False
+    no_new_keyring: bool = False
     preserve_fds: int = 0
     systemd_cgroup: bool = False
     reap: bool = False  # the caller is a subreaper and will wait for the init itself
@@ -157,6 +158,7 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
             fifo_fd=os.open(fifo, os.O_PATH | os.O_CLOEXEC),
             console_fd=opts.console_fd,
             no_pivot=opts.no_pivot,
+            new_keyring=not opts.no_new_keyring,
             preserve_fds=opts.preserve_fds,
             mount_cgroup=lambda dest, flags: manager.mount(
                 dest, flags=flags, cgroupns=req.new_cgroupns

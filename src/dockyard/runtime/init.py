@@ -26,6 +26,7 @@ without the rootfs steps.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -60,6 +61,7 @@ class Request:
     fifo_fd: int = -1
     console_fd: int = -1
     no_pivot: bool = False
+    new_keyring: bool = True
     preserve_fds: int = 0
     mount_cgroup: Callable[[str, int], None] | None = None
     # Built by the parent before fork: libseccomp lives on the host, out of reach once the
@@ -141,6 +143,8 @@ def stage2(req: Request) -> NoReturn:
 
 def _prepare_container(req: Request) -> None:
     spec = req.spec
+    if req.new_keyring:
+        _join_keyring(req)
     if req.mount_cgroup is None:
         raise errdefs.Unknown("no cgroup mounter")
     rootfs.prepare(spec, req.mount_cgroup, userns=req.new_userns)
@@ -157,6 +161,22 @@ def _prepare_container(req: Request) -> None:
     if req.console_fd >= 0:
         process.setup_console(req.process, req.console_fd)
     rootfs.finalize(spec)
+
+
+def _join_keyring(req: Request) -> None:
+    """Give the container a session keyring of its own instead of the caller's (runc does
+    this unless --no-new-keyring: keys must not leak between containers)."""
+    name = "_ses." + str((req.state or {}).get("id", "container"))  # runc's name for it
+    try:
+        key = syscalls.join_session_keyring(name)
+    except OSError as err:
+        if err.errno == errno.ENOSYS:
+            return  # a kernel without keyrings: nothing to leak
+        raise errdefs.FailedPrecondition(
+            f"unable to join session keyring: {err.strerror}"
+        ) from None
+    # The keyring must stay searchable for the container's user once uids switch.
+    syscalls.add_keyring_perm(key, syscalls.KEY_USR_SEARCH)
 
 
 def _hook_state(req: Request, status: str) -> dict[str, object]:

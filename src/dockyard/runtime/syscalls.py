@@ -83,6 +83,11 @@ _libc.prctl.argtypes = [
 _libc.syscall.restype = ctypes.c_long
 
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+_SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
+KEYCTL_JOIN_SESSION_KEYRING = 1
+KEYCTL_SETPERM = 5
+KEYCTL_DESCRIBE = 6
+KEY_USR_SEARCH = 0x00080000
 _SYS_CAPGET = {"x86_64": 125, "aarch64": 90}
 _SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
 
@@ -137,6 +142,23 @@ def pivot_root(new_root: str, put_old: str) -> None:
     nr = _SYS_PIVOT_ROOT[os.uname().machine]
     ret = _libc.syscall(nr, os.fsencode(new_root), os.fsencode(put_old))
     _check(ret, "pivot_root", new_root)
+
+
+def join_session_keyring(name: str) -> int:
+    """keyctl(KEYCTL_JOIN_SESSION_KEYRING): a fresh session keyring named `name`."""
+    nr = _SYS_KEYCTL[os.uname().machine]
+    ret = _libc.syscall(nr, KEYCTL_JOIN_SESSION_KEYRING, os.fsencode(name))
+    return _check(ret, "keyctl join session keyring")
+
+
+def add_keyring_perm(key: int, bits: int) -> None:
+    """OR `bits` into a key's permission mask (KEYCTL_DESCRIBE, then KEYCTL_SETPERM)."""
+    nr = _SYS_KEYCTL[os.uname().machine]
+    buf = ctypes.create_string_buffer(512)
+    _check(_libc.syscall(nr, KEYCTL_DESCRIBE, key, buf, len(buf)), "keyctl describe")
+    # "type;uid;gid;perm;description", perm in hex
+    perm = int(buf.value.split(b";")[3], 16)
+    _check(_libc.syscall(nr, KEYCTL_SETPERM, key, perm | bits), "keyctl setperm")
 
 
 class _CapHeader(ctypes.Structure):

@@ -442,3 +442,26 @@ def test_delete_force_of_a_paused_created_container(box: Box) -> None:
         assert not list(oci.cgroup_dirs(box.cgroups_path))
     finally:
         _thaw(box.cgroups_path)
+
+
+def _session_keyrings(name: str) -> list[str]:
+    return [line for line in Path("/proc/keys").read_text().splitlines() if name in line]
+
+
+@pytest.mark.parametrize(("flags", "expected"), [((), 1), (("--no-new-keyring",), 0)])
+def test_container_gets_its_own_session_keyring_unless_no_new_keyring(
+    box: Box, flags: tuple[str, ...], expected: int
+) -> None:
+    # runc joins a fresh session keyring named _ses.<id>, so keys never leak between
+    # containers; --no-new-keyring keeps the caller's.
+    c = box.container(box.config("exec sleep 1000"))
+    argv = [c.runtime.path, "--root", str(c.state_root), "create", *flags]
+    try:
+        subprocess.run(
+            [*argv, "--bundle", str(c.bundle), c.id],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            check=True, timeout=30,
+        )  # fmt: skip
+        assert len(_session_keyrings(f"_ses.{c.id}")) == expected
+    finally:
+        c.delete(force=True)

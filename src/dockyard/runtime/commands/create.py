@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dockyard.runtime.args import Flag
+from dockyard.runtime.args import Flag, Parsed
 from dockyard.runtime.commands._common import connect_console, need_args, parse_or_help
 from dockyard.runtime.container import CreateOptions, create
 from dockyard.runtime.main import Context
@@ -19,15 +19,16 @@ FLAGS = (
 )
 
 
-def options(
-    parsed_bundle: str, console: str, pid_file: str, no_pivot: bool, fds: int
-) -> CreateOptions:
+def options(p: Parsed) -> CreateOptions:
+    """The create/run flags shared by both verbs, as CreateOptions."""
+    console = p.text("console-socket")
     return CreateOptions(
-        bundle=parsed_bundle or os.getcwd(),
-        pid_file=pid_file,
+        bundle=p.text("bundle") or os.getcwd(),
+        pid_file=p.text("pid-file"),
         console_fd=connect_console(console) if console else -1,
-        no_pivot=no_pivot,
-        preserve_fds=fds,
+        no_pivot=p.flag("no-pivot"),
+        no_new_keyring=p.flag("no-new-keyring"),
+        preserve_fds=p.number("preserve-fds"),
     )
 
 
@@ -36,10 +37,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     if p is None:
         return 0
     need_args(p, "create", 1)
-    opts = options(
-        p.text("bundle"), p.text("console-socket"), p.text("pid-file"), p.flag("no-pivot"),
-        p.number("preserve-fds"),
-    )  # fmt: skip
+    opts = options(p)
     opts.systemd_cgroup = ctx.systemd_cgroup
     create(ctx.store, p.args[0], opts, ctx.log)
     return 0

@@ -24,10 +24,7 @@ def run(ctx: Context, argv: list[str]) -> int:
     need_args(p, "run", 1)
     cid = p.args[0]
     detach = p.flag("detach")
-    opts = options(
-        p.text("bundle"), p.text("console-socket"), p.text("pid-file"), p.flag("no-pivot"),
-        p.number("preserve-fds"),
-    )  # fmt: skip
+    opts = options(p)
     opts.systemd_cgroup = ctx.systemd_cgroup
     ours = -1
     if not detach:
