@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from bench.mounts import mountinfo
+from tests.support.mounts import mountinfo
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 MOUNTPOINT = CGROUP_ROOT / "hugetlb"

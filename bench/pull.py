@@ -25,21 +25,20 @@ import io
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support import dockerd
+from tests.support.mounts import unmount_under
 from tests.support.registry import SKOPEO, OCILayout, Registry, running_registry
 
-from bench.mounts import unmount_under
 from bench.row import Row
 from bench.timing import first_error_line
 
@@ -211,77 +210,32 @@ def _check(argv: list[str], env: dict[str, str] | None = None) -> str:
 @contextmanager
 def _docker(base: Path, registry: Registry, notes: list[str]) -> Iterator[_Subject | None]:
     """A private dockerd trusting the registry over HTTP, or None when it cannot start."""
-    if not (os.access(DOCKERD, os.X_OK) and os.access(DOCKER, os.X_OK)):
-        notes.append("docker: dockerd or the docker CLI is missing")
+    why = dockerd.available()
+    if why is not None:
+        notes.append(f"docker: {why}")
         yield None
         return
     base.mkdir(parents=True)
-    sock = base / "docker.sock"
-    config = base / "daemon.json"
-    config.write_text(f'{{"insecure-registries": ["{registry.host}"]}}\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
-    env["PATH"] = SYSTEM_PATH
-    client_env = env | {"DOCKER_HOST": f"unix://{sock}", "DOCKER_CONFIG": str(base / "cli")}
-    argv = [
-        DOCKERD, f"--data-root={base / 'data'}", f"--exec-root={base / 'exec'}",
-        f"--host=unix://{sock}", f"--pidfile={base / 'dockerd.pid'}", f"--config-file={config}",
-        "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false",
-    ]  # fmt: skip
-    with (base / "dockerd.log").open("ab") as log:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
     image = f"{registry.host}/{REPO}"
     try:
-        if not _wait_for_socket(proc, sock):
-            notes.append("docker: dockerd did not come up")
-            yield None
-            return
-        version = _check([DOCKER, "version", "--format", "{{.Server.Version}}"], client_env)
+        daemon = dockerd.private_dockerd(base, extra_args=[f"--insecure-registry={registry.host}"])
+        docker = daemon.__enter__()
+    except (AssertionError, RuntimeError) as err:
+        notes.append(f"docker: dockerd did not come up ({str(err).splitlines()[0]})")
+        yield None
+        return
+    try:
+        version = docker("version", "--format", "{{.Server.Version}}").stdout.strip()
 
         def reset() -> None:
-            subprocess.run(
-                [DOCKER, "rmi", "-f", image], env=client_env, capture_output=True, timeout=120
-            )
+            docker("rmi", "-f", image, check=False, timeout=120)
 
         def run() -> None:
-            _check([DOCKER, "pull", "-q", image], client_env)
+            docker("pull", "-q", image, timeout=600)
 
-        yield _Subject(name="docker", run=run, reset=reset, version=f"dockerd {version.strip()}")
+        yield _Subject(name="docker", run=run, reset=reset, version=f"dockerd {version}")
     finally:
-        _stop_dockerd(proc, base)
-
-
-def _wait_for_socket(proc: subprocess.Popen[bytes], sock: Path, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        with suppress(OSError), socket.socket(socket.AF_UNIX) as conn:
-            conn.connect(str(sock))
-            conn.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-            if b" 200 " in conn.recv(64):
-                return True
-        time.sleep(0.1)
-    return False
-
-
-def _stop_dockerd(proc: subprocess.Popen[bytes], base: Path) -> None:
-    containerd = None
-    with suppress(OSError, ValueError):
-        containerd = int((base / "exec" / "containerd" / "containerd.pid").read_text())
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
-    if containerd is not None:
-        # Only if it still names our private dirs: the pid may have been reused.
-        with suppress(OSError):
-            cmdline = Path(f"/proc/{containerd}/cmdline").read_bytes()
-            if str(base).encode() in cmdline:
-                os.kill(containerd, signal.SIGKILL)
-    for path in ("/run/docker/plugins", "/run/docker"):
-        with suppress(OSError):
-            os.rmdir(path)
+        daemon.__exit__(None, None, None)
 
 
 def _rows(subjects: list[_Subject], compressed: int, notes: list[str]) -> list[Row]:

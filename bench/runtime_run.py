@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.bundles import base_config, busybox_rootfs, make_bundle
+from tests.support.mounts import unmount_under
 from tests.support.runtimes import CRUN, DOCKYARD_RUNTIME, RUNC
 
 from bench.cgroup_hugetlb import hugetlb_on_v1
-from bench.mounts import unmount_under
 from bench.row import Row
 from bench.timing import spread, timed_run
 

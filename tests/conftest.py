@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import dockerd as dockerd_support
+from tests.support import runtimes as runtimes_support
 from tests.support.bundles import busybox_rootfs
+from tests.support.dockerd import Docker
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -39,3 +42,17 @@ def state_root(tmp_path: Path) -> Iterator[Path]:
     root.mkdir()
     yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dockerd(rootfs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Docker]:
+    """One private Debian dockerd for the whole session (busybox imported, our runtime and
+    runc registered as `dockyard` and `refrunc`); skipped where docker.io is not installed."""
+    why = dockerd_support.available()
+    if why is not None:
+        pytest.skip(why)
+    runtimes = {"dockyard": os.path.abspath(RUNTIME), "refrunc": runtimes_support.RUNC}
+    with dockerd_support.private_dockerd(
+        tmp_path_factory.mktemp("dockerd"), runtimes=runtimes, busybox_rootfs=rootfs
+    ) as docker:
+        yield docker

@@ -1,7 +1,7 @@
 """Our archives against Debian's dockerd: `docker load` of what we save, and our load of what
 `docker save` writes, with the same image ids (and the same inspect document).
 
-The private dockerd is tests/compat/test_docker_runtime.py's `docker` fixture (its own
+The private dockerd is the session's `dockerd` fixture (tests/conftest.py: its own
 data-root, containerd and socket; busybox imported into it with `docker import`).
 """
 
@@ -15,8 +15,13 @@ import pytest
 
 from dockyard.images.archive import FORMAT_DOCKER, FORMAT_OCI
 from dockyard.images.service import ImageService
-from tests.compat.test_docker_runtime import IMAGE, Docker
-from tests.compat.test_docker_runtime import docker as docker  # the module-scoped fixture
+from tests.support.dockerd import IMAGE, Docker
+
+
+@pytest.fixture
+def docker(dockerd: Docker) -> Docker:
+    return dockerd  # the session's private dockerd
+
 
 pytestmark = [
     pytest.mark.root,
