@@ -47,10 +47,19 @@ def cgroup_manager(state: State) -> Manager:
     )
 
 
-def status_of(store: Store, state: State) -> str:
+def status_of(store: Store, state: State, manager: Manager | None = None) -> str:
     if not store.alive(state):
         return Status.STOPPED
-    return store.status(state, frozen=cgroup_manager(state).frozen())
+    manager = manager or cgroup_manager(state)
+    return store.status(state, frozen=manager.frozen())
+
+
+def _hooks_of(state: State, kind: str) -> config.Spec | None:
+    """The spec, parsed again only when it has hooks of `kind` (start-up time)."""
+    hooks_raw = state.config.get("hooks")
+    if not (isinstance(hooks_raw, dict) and hooks_raw.get(kind)):
+        return None
+    return config.parse(state.config, state.bundle)
 
 
 def _validate(spec: config.Spec, opts: CreateOptions) -> config.Process:
@@ -106,8 +115,9 @@ def _kill_and_reap(pid: int, *, ours: bool) -> None:
             pass
 
 
-def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> State:
-    """`runc create`: leave the container's init blocked on exec.fifo and return its state."""
+def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> tuple[State, Manager]:
+    """`runc create`: leave the container's init blocked on exec.fifo; return its state and
+    cgroup manager."""
     bundle = os.path.abspath(opts.bundle)
     spec = config.load(bundle)
     process = _validate(spec, opts)
@@ -188,7 +198,7 @@ def create(store: Store, container_id: str, opts: CreateOptions, log: Log) -> St
         store.save(state)
         if opts.pid_file:
             _write_pid_file(opts.pid_file, state.pid)
-        return state
+        return state, manager
     except BaseException:
         if stage1_pid:
             _kill_and_reap(stage1_pid, ours=True)
@@ -246,10 +256,18 @@ def _wait_fifo(fd: int, state: State, store: Store, event: int) -> None:
             )
 
 
-def start(store: Store, container_id: str, log: Log) -> State:
-    """`runc start`: release the init and return once it has exec'd the user process."""
-    state = store.load(container_id)
-    status = status_of(store, state)
+def start(
+    store: Store,
+    container_id: str,
+    log: Log,
+    *,
+    state: State | None = None,
+    manager: Manager | None = None,
+) -> State:
+    """`runc start`: release the init and return once it has exec'd the user process.
+    `run` passes the state and manager it already has, sparing a reload."""
+    state = state or store.load(container_id)
+    status = status_of(store, state, manager)
     if status != Status.CREATED:
         raise errdefs.FailedPrecondition(
             f"cannot start a container that has {status}"
@@ -270,8 +288,8 @@ def start(store: Store, container_id: str, log: Log) -> State:
                 break
     finally:
         os.close(fd)
-    spec = config.parse(state.config, state.bundle)
-    if spec.hooks.get("poststart"):
+    spec = _hooks_of(state, "poststart")
+    if spec is not None:
         try:
             hooks.run_all("poststart", spec.hooks, state.public(Status.RUNNING))
         except errdefs.DockyardError as err:
@@ -321,16 +339,25 @@ def _wait_gone(store: Store, state: State, timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
-def delete(store: Store, container_id: str, log: Log, *, force: bool = False) -> None:
+def delete(
+    store: Store,
+    container_id: str,
+    log: Log,
+    *,
+    force: bool = False,
+    state: State | None = None,
+    manager: Manager | None = None,
+) -> None:
     """`runc delete`: a created container is killed, a running one only with --force."""
-    try:
-        state = store.load(container_id)
-    except errdefs.NotFound:
-        if force:
-            return
-        raise
-    status = status_of(store, state)
-    manager = cgroup_manager(state)
+    if state is None:
+        try:
+            state = store.load(container_id)
+        except errdefs.NotFound:
+            if force:
+                return
+            raise
+    manager = manager or cgroup_manager(state)
+    status = status_of(store, state, manager)
     if status in (Status.RUNNING, Status.PAUSED) and not force:
         raise errdefs.FailedPrecondition(
             f"cannot delete container {container_id} that is not stopped: {status}"
@@ -346,8 +373,8 @@ def delete(store: Store, container_id: str, log: Log, *, force: bool = False) ->
         except ProcessLookupError:
             pass
     manager.destroy()
-    spec = config.parse(state.config, state.bundle)
-    if spec.hooks.get("poststop"):
+    spec = _hooks_of(state, "poststop")
+    if spec is not None:
         try:
             hooks.run_all("poststop", spec.hooks, state.public(Status.STOPPED))
         except errdefs.DockyardError as err:

@@ -129,11 +129,22 @@ def prime() -> None:
 
 
 def _noop_move() -> None:
+    # Plain syscalls only, no mountinfo parsing: this thread must not hold the GIL while the
+    # main thread imports (a held GIL costs the main thread up to a 5 ms switch interval).
     try:
-        found = Hierarchies.discover()
-        hierarchy = found.unified if found.unified_mode else (found.v1 or [found.unified])[0]
-        if hierarchy is not None:
-            with open(os.path.join(hierarchy.own_dir(), "cgroup.procs"), "w") as f:
-                f.write(str(os.getpid()))
-    except (OSError, ValueError, errdefs.DockyardError):
-        pass
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return
+    pid = str(os.getpid())
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        name = controllers.removeprefix("name=").split(",")[0]
+        for root in (f"/sys/fs/cgroup/{name}", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+            if name or root != f"/sys/fs/cgroup/{name}":
+                try:
+                    with open(f"{root}{path}/cgroup.procs", "w") as f:
+                        f.write(pid)
+                    return
+                except OSError:
+                    continue

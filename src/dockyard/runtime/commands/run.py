@@ -32,13 +32,13 @@ def run(ctx: Context, argv: list[str]) -> int:
         opts.reap = True
         if opts.console_fd < 0 and _wants_terminal(opts.bundle):
             ours, opts.console_fd = console_pair()
-    state = create(ctx.store, cid, opts, ctx.log)
+    state, manager = create(ctx.store, cid, opts, ctx.log)
     if ours >= 0:
         os.close(opts.console_fd)
     try:
-        start(ctx.store, cid, ctx.log)
+        start(ctx.store, cid, ctx.log, state=state, manager=manager)
     except errdefs.DockyardError:
-        delete(ctx.store, cid, ctx.log, force=True)
+        delete(ctx.store, cid, ctx.log, force=True, state=state, manager=manager)
         raise
     ctx.log.phase("started")
     if detach:
@@ -50,7 +50,7 @@ def run(ctx: Context, argv: list[str]) -> int:
         else:
             code = foreground.wait(state.pid)
     ctx.log.phase("container exited")
-    delete(ctx.store, cid, ctx.log, force=True)
+    delete(ctx.store, cid, ctx.log, force=True, state=state, manager=manager)
     ctx.log.phase("deleted")
     return code
 
