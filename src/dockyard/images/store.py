@@ -24,16 +24,16 @@ import builtins
 import json
 import re
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
 from dockyard import errdefs
 from dockyard.images import reference as refs
 from dockyard.images import timefmt
 from dockyard.images.reference import Reference
 from dockyard.utils.record import record, replace
+from dockyard.utils.sqlitedb import Database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS image_images (
@@ -113,36 +113,16 @@ class ImageStore:
     """Image records, tags and repo digests in SQLite; thread-safe."""
 
     def __init__(self, db_path: str) -> None:
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            db_path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA synchronous=FULL")
-        with self._lock:
-            self._db.executescript(_SCHEMA)  # idempotent; executescript runs outside BEGIN
+        self._db = Database(db_path, schema=_SCHEMA, foreign_keys=True)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One transaction, taken for writing at once (BEGIN IMMEDIATE): no upgrade deadlock
-        with another connection to the same database."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.transaction()
 
     def _query(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        with self._lock:
-            return list(self._db.execute(sql, args).fetchall())
+        return self._db.query(sql, args)
 
     # -- images ----------------------------------------------------------------------------
 

@@ -36,13 +36,12 @@ import os
 import shutil
 import sqlite3
 import stat
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from dockyard import errdefs
 from dockyard.snapshots.snapshotter import Info, Kind, Mount, Usage
+from dockyard.utils.sqlitedb import Database
 
 log = logging.getLogger(__name__)
 
@@ -99,24 +98,11 @@ class OverlaySnapshotter:
     def __init__(self, root: str) -> None:
         self.root = root
         os.makedirs(root, mode=0o700, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            os.path.join(root, "metadata.db"),
-            timeout=30.0,
-            isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
-            check_same_thread=False,  # shared between threads under self._lock
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        with self._tx() as db:  # not executescript(): it would COMMIT our transaction first
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        self._db = Database(os.path.join(root, "metadata.db"), schema=_SCHEMA)
         self._options = _overlay_defaults()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     def __enter__(self) -> OverlaySnapshotter:
         return self
@@ -292,23 +278,11 @@ class OverlaySnapshotter:
         except OSError as err:
             log.warning("failed to remove snapshot directory %s: %s", path, err)
 
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: BEGIN IMMEDIATE takes SQLite's write lock up front, so two
-        processes preparing or committing serialise instead of failing half-way."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return self._db.transaction()
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._db
+    def _read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return self._db.reading()
 
 
 def _check_key(key: str) -> None:
