@@ -32,18 +32,22 @@ import tarfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
+
+from dockyard.distribution.client import RegistryClient
+
+T = TypeVar("T")
 
 REGISTRY = "/usr/bin/docker-registry"
 SKOPEO = "/usr/bin/skopeo"
@@ -642,3 +646,14 @@ class OCILayout:
         (self.root / "index.json").write_text(
             json.dumps({"schemaVersion": 2, "manifests": self._refs})
         )
+
+
+def with_client(fn: Callable[[RegistryClient], Awaitable[T]]) -> T:
+    """Run `fn(client)` with a fresh RegistryClient in a fresh event loop (sync tests)."""
+    import asyncio
+
+    async def main() -> T:
+        async with RegistryClient() as client:
+            return await fn(client)
+
+    return asyncio.run(main())

@@ -20,6 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.content.local import LocalStore
+from dockyard.images.service import ImageService
+from dockyard.images.store import ImageStore
+from dockyard.snapshots.overlay import OverlaySnapshotter
 from tests.support.registry import (
     OCI_INDEX,
     SKOPEO,
@@ -116,3 +120,15 @@ def token_registry(registry_base: Path, layout: tuple[OCILayout, Images]) -> Ite
     with running_registry(registry_base / "token", token_users=USERS) as registry:
         registry.push_layout(layout[0].root, "multi", "tok/app:v1")
         yield registry
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[ImageService]:
+    """An image service on real stores (LocalStore, OverlaySnapshotter, SQLite) in tmp_path."""
+    sn = OverlaySnapshotter(str(tmp_path / "snapshots"))
+    yield ImageService(
+        store=ImageStore(str(tmp_path / "metadata.db")),
+        content=LocalStore(str(tmp_path / "content")),
+        snapshotter=sn,
+    )
+    sn.close()

@@ -6,44 +6,22 @@ store; skopeo as the independent reader of what we push.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dockyard.content.local import LocalStore
-from dockyard.distribution.client import RegistryClient
 from dockyard.images.service import ImageService
 from dockyard.images.store import ImageStore
 from dockyard.images.transfer import pull_image, push_image
 from dockyard.snapshots.overlay import OverlaySnapshotter
 from tests.integration.distribution.conftest import Images
-from tests.support.registry import Registry
+from tests.support.registry import Registry, with_client
 
 pytestmark = [pytest.mark.root, pytest.mark.integration]
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[ImageService]:
-    sn = OverlaySnapshotter(str(tmp_path / "snapshots"))
-    yield ImageService(
-        store=ImageStore(str(tmp_path / "metadata.db")),
-        content=LocalStore(str(tmp_path / "content")),
-        snapshotter=sn,
-    )
-    sn.close()
-
-
-def _run(coro_fn: Any) -> Any:
-    async def main() -> Any:
-        async with RegistryClient() as client:
-            return await coro_fn(client)
-
-    return asyncio.run(main())
 
 
 def test_pull_records_a_tagged_image_and_a_second_pull_is_up_to_date(
@@ -51,7 +29,7 @@ def test_pull_records_a_tagged_image_and_a_second_pull_is_up_to_date(
 ) -> None:
     name = f"{http_registry.host}/app/multi:v1"
     messages: list[dict[str, Any]] = []
-    pulled = _run(lambda c: pull_image(service, name, client=c, progress=messages.append))
+    pulled = with_client(lambda c: pull_image(service, name, client=c, progress=messages.append))
     assert messages[-1] == {"status": f"Status: Downloaded newer image for {name}"}
     doc = service.inspect(name)
     assert doc["Id"] == images.multi.config_digest
@@ -59,7 +37,7 @@ def test_pull_records_a_tagged_image_and_a_second_pull_is_up_to_date(
     assert doc["RepoDigests"] == [f"{http_registry.host}/app/multi@{images.multi.manifest_digest}"]
     assert len(doc["RootFS"]["Layers"]) == len(images.multi.layers) == len(pulled[0].diff_ids)
     messages.clear()
-    _run(lambda c: pull_image(service, name, client=c, progress=messages.append))
+    with_client(lambda c: pull_image(service, name, client=c, progress=messages.append))
     assert messages[-1] == {"status": f"Status: Image is up to date for {name}"}
 
 
@@ -69,7 +47,7 @@ def test_a_pull_without_tag_means_latest_and_a_missing_one_is_not_found(
     from dockyard import errdefs
 
     with pytest.raises(errdefs.NotFound, match=r"manifest for .*/app/multi:latest not found"):
-        _run(lambda c: pull_image(service, f"{http_registry.host}/app/multi", client=c))
+        with_client(lambda c: pull_image(service, f"{http_registry.host}/app/multi", client=c))
     assert service.list() == []  # nothing recorded for a failed pull
 
 
@@ -82,7 +60,7 @@ def test_imported_image_pushes_and_pulls_back_with_the_same_id(
     buf.seek(0)
     name = f"{http_registry.host}/roundtrip/busybox:v1"
     image_id = service.import_image(buf, repo_tag=name, changes=['CMD ["sh"]'])
-    digest = _run(lambda c: push_image(service, name, client=c))
+    digest = with_client(lambda c: push_image(service, name, client=c))
     assert http_registry.inspect("roundtrip/busybox:v1")["Digest"] == digest  # skopeo's view
     assert (
         f"{http_registry.host}/roundtrip/busybox@{digest}" in service.inspect(name)["RepoDigests"]
@@ -94,7 +72,7 @@ def test_imported_image_pushes_and_pulls_back_with_the_same_id(
         snapshotter=OverlaySnapshotter(str(tmp_path / "other-snapshots")),
     )
     try:
-        _run(lambda c: pull_image(other, name, client=c))
+        with_client(lambda c: pull_image(other, name, client=c))
         assert other.inspect(name)["Id"] == image_id
         assert other.inspect(name)["Config"]["Cmd"] == ["sh"]
     finally:
