@@ -19,6 +19,7 @@ snapshot model):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -40,7 +41,7 @@ from dockyard.distribution.manifests import (
 from dockyard.distribution.platforms import Platform, host_platform, matches, select_manifest
 from dockyard.distribution.progress import INTERVAL, ProgressOutput, Sink, short_id
 from dockyard.images.reference import Reference
-from dockyard.snapshots.layers import unpack_layer
+from dockyard.snapshots.layers import Extracted, commit_layer, discard, extract_layer
 from dockyard.snapshots.snapshotter import Snapshotter
 from dockyard.snapshots.unpack import chain_ids
 from dockyard.utils.record import record
@@ -222,6 +223,10 @@ class _Puller:
         return new
 
 
+# Layers extracted at once: this machine's cores; more only contend for the GIL and the disk.
+_EXTRACTORS = 2
+
+
 class _Layers:
     """The layer pipeline of one manifest: parallel downloads, in-order unpacking."""
 
@@ -300,32 +305,66 @@ class _Layers:
     async def _unpack_in_order(
         self, todo: list[int], downloads: dict[int, asyncio.Task[None]]
     ) -> None:
-        """Unpack each layer once it is downloaded and its parent is unpacked."""
+        """Extract each layer as soon as it is downloaded, several at once (a layer's own
+        directory does not depend on its parents'), and commit them in order, each onto its
+        parent's chain id. A failure discards every extracted, uncommitted layer."""
         sn = self.p.sn
         assert sn is not None
+        slots = asyncio.Semaphore(_EXTRACTORS)
+        extractions = {
+            i: asyncio.ensure_future(self._extract(i, downloads[i], slots)) for i in todo
+        }
+        try:
+            for i in todo:
+                extracted = await extractions[i]
+                parent = self.chains[i - 1] if i else ""
+                try:
+                    await asyncio.to_thread(commit_layer, sn, extracted, parent=parent)
+                except errdefs.DockyardError as err:
+                    raise type(err)(f"failed to register layer: {err}") from err
+                self.out.update(short_id(self.layers[i].digest), "Pull complete")
+        except BaseException:
+            for task in extractions.values():
+                task.cancel()
+            # Threads cannot be cancelled: wait for every extraction, then discard them all.
+            done = await asyncio.gather(*extractions.values(), return_exceptions=True)
+            for result in done:
+                if isinstance(result, Extracted):
+                    await asyncio.to_thread(discard, sn, result)
+            raise
+
+    async def _extract(
+        self, i: int, download: asyncio.Task[None], slots: asyncio.Semaphore
+    ) -> Extracted:
+        sn = self.p.sn
+        assert sn is not None
+        await download
+        layer = self.layers[i]
+        layer_id = short_id(layer.digest)
         loop = asyncio.get_running_loop()
-        for i in todo:
-            await downloads[i]
-            layer = self.layers[i]
-            layer_id = short_id(layer.digest)
 
-            def report(current: int, layer_id: str = layer_id, total: int = layer.size) -> None:
-                self.out.progress(layer_id, "Extracting", current, total)
+        def report(current: int) -> None:
+            self.out.progress(layer_id, "Extracting", current, layer.size)
 
+        async with slots:
             path = await asyncio.to_thread(self.p.content.path, layer.digest)
-            try:
-                await asyncio.to_thread(
-                    unpack_layer,
-                    sn,
-                    path,
-                    parent=self.chains[i - 1] if i else "",
-                    diff_id=self.diff_ids[i],
-                    progress=thread_progress(loop, report),
+            progress = thread_progress(loop, report)
+            work = asyncio.ensure_future(
+                asyncio.to_thread(
+                    extract_layer, sn, path, diff_id=self.diff_ids[i], progress=progress
                 )
+            )
+            try:
+                extracted = await asyncio.shield(work)
+            except asyncio.CancelledError:
+                # A thread cannot be stopped: let it finish, then discard what it made.
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(discard, sn, await work)
+                raise
             except errdefs.DockyardError as err:
                 raise type(err)(f"failed to register layer: {err}") from err
-            report(layer.size)
-            self.out.update(layer_id, "Pull complete")
+        report(layer.size)
+        return extracted
 
 
 def first_error(group: BaseExceptionGroup[Exception]) -> Exception:

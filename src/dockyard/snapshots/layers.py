@@ -109,6 +109,64 @@ def unpack_layer(
     return Unpacked(chain_id=chain_id, diff_id=applied.diff_id, created=True, size=applied.size)
 
 
+@record(frozen=True)
+class Extracted:
+    """A layer applied into an active snapshot of its own, not yet chained (commit_layer)."""
+
+    key: str
+    diff_id: str
+    size: int
+
+
+def extract_layer(
+    sn: Snapshotter,
+    path: str,
+    *,
+    diff_id: str | None = None,
+    allow_devices: bool | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Extracted:
+    """Apply the layer blob at `path` into a fresh parentless active snapshot, so several
+    layers of one image can be extracted at once; commit_layer() chains them in order."""
+    key = f"extract-{secrets.token_hex(6)}"
+    sn.prepare(key)
+    try:
+        with open(path, "rb") as blob:
+            applied = apply_layer(
+                sn.upper_dir(key), blob, allow_devices=allow_devices, progress=progress
+            )
+        if diff_id is not None and applied.diff_id != diff_id:
+            raise errdefs.InvalidArgument(
+                f"layer {path}: diff_id mismatch: the image config says {diff_id}, "
+                f"the layer holds {applied.diff_id}"
+            )
+    except BaseException:
+        _remove_quietly(sn, key)
+        raise
+    return Extracted(key=key, diff_id=applied.diff_id, size=applied.size)
+
+
+def commit_layer(sn: Snapshotter, extracted: Extracted, *, parent: str = "") -> Unpacked:
+    """Commit an extracted layer as the chain id it has on `parent` (a committed chain id,
+    "" for the bottom layer). If another unpacker got there first, theirs is kept."""
+    chain_id = _chain_id(parent, extracted.diff_id)
+    try:
+        sn.commit(chain_id, extracted.key, parent=parent)
+    except errdefs.AlreadyExists:
+        log.debug("layer %s was unpacked concurrently; using that one", chain_id)
+        _remove_quietly(sn, extracted.key)
+        return Unpacked(chain_id=chain_id, diff_id=extracted.diff_id, created=False, size=0)
+    except BaseException:
+        _remove_quietly(sn, extracted.key)
+        raise
+    return Unpacked(chain_id=chain_id, diff_id=extracted.diff_id, created=True, size=extracted.size)
+
+
+def discard(sn: Snapshotter, extracted: Extracted) -> None:
+    """Drop an extracted layer that will not be committed (a failed pull)."""
+    _remove_quietly(sn, extracted.key)
+
+
 def _chain_id(parent: str, diff_id: str) -> str:
     return chain_ids([parent, diff_id])[-1] if parent else diff_id
 

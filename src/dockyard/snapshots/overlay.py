@@ -130,7 +130,7 @@ class OverlaySnapshotter:
             parents = self._parent_ids(db, row["parent"])
         return self._mounts(row["id"], row["kind"], parents)
 
-    def commit(self, name: str, key: str) -> None:
+    def commit(self, name: str, key: str, *, parent: str | None = None) -> None:
         _check_key(name)
         with self._tx() as db:
             row = self._row(db, key)
@@ -138,9 +138,15 @@ class OverlaySnapshotter:
                 raise errdefs.FailedPrecondition(f"snapshot {key!r} is not active")
             if self._find(db, name) is not None:
                 raise errdefs.AlreadyExists(f"snapshot {name!r} already exists")
+            if parent is None:
+                parent = str(row["parent"])
+            elif parent:
+                prow = self._find(db, parent)
+                if prow is None or prow["kind"] != Kind.COMMITTED:
+                    raise errdefs.NotFound(f"parent snapshot {parent!r} not found (committed)")
             db.execute(
-                "UPDATE snapshots SET key = ?, kind = ? WHERE id = ?",
-                (name, Kind.COMMITTED, row["id"]),
+                "UPDATE snapshots SET key = ?, kind = ?, parent = ? WHERE id = ?",
+                (name, Kind.COMMITTED, parent, row["id"]),
             )
 
     def remove(self, key: str) -> None:

@@ -63,8 +63,11 @@ class Snapshotter(Protocol):
     def mounts(self, key: str) -> list[Mount]:
         """The mounts of an active or view snapshot."""
 
-    def commit(self, name: str, key: str) -> None:
-        """Turn active `key` into committed `name` (key disappears)."""
+    def commit(self, name: str, key: str, *, parent: str | None = None) -> None:
+        """Turn active `key` into committed `name` (key disappears). With `parent`, the
+        committed snapshot sits on that committed parent instead of the one it was prepared
+        on: a layer's own directory does not depend on its parents' contents, so the layers
+        of a pull are unpacked side by side and chained here, in order."""
 
     def remove(self, key: str) -> None:
         """Remove a snapshot; Conflict while it has children; NotFound when absent."""

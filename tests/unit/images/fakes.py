@@ -175,7 +175,7 @@ class DirSnapshotter:
     def mounts(self, key: str) -> list[Mount]:
         return [Mount("bind", str(self._dir(key)), ("rbind", "rw"))]
 
-    def commit(self, name: str, key: str) -> None:
+    def commit(self, name: str, key: str, *, parent: str | None = None) -> None:
         with self._lock:
             info = self._get(key)
             if info.kind != Kind.ACTIVE:
@@ -184,8 +184,9 @@ class DirSnapshotter:
                 raise errdefs.AlreadyExists(f"snapshot {name}: already exists")
             del self._info[key]
             self._info[name] = SnapshotInfo(
-                name, Kind.COMMITTED, info.parent, time.time(), info.labels
-            )
+                name, Kind.COMMITTED, info.parent if parent is None else parent,
+                time.time(), info.labels,
+            )  # fmt: skip
             self._dirs[name] = self._dirs.pop(key)
 
     def remove(self, key: str) -> None:
