@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -23,7 +24,7 @@ class Database:
             isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
             check_same_thread=False,  # shared between threads under self._lock
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._retry_busy("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         if foreign_keys:
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -32,6 +33,19 @@ class Database:
                 for statement in schema.split(";"):
                     if statement.strip():
                         db.execute(statement)
+
+    def _retry_busy(self, sql: str, attempts: int = 500) -> None:
+        """Run `sql`, retrying while another connection holds the database: switching the
+        journal mode can answer SQLITE_BUSY at once, without waiting for the busy timeout,
+        when several processes open a new database together."""
+        for attempt in range(attempts):
+            try:
+                self._db.execute(sql)
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.01)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -112,14 +112,17 @@ def test_concurrent_unpackers_of_one_chain_commit_once(tmp_path: Path, with_diff
     barrier = threading.Barrier(4)
 
     def unpack() -> None:
-        sn = OverlaySnapshotter(root)  # one per thread: as separate processes would
+        sn = None
         try:
-            barrier.wait()
+            sn = OverlaySnapshotter(root)  # one per thread: as separate processes would
+            barrier.wait(timeout=60)
             results.append(unpack_chain(sn, paths, diff_ids if with_diff_ids else None))
         except BaseException as err:
             errors.append(err)
+            barrier.abort()  # never leave the others waiting for a thread that died
         finally:
-            sn.close()
+            if sn is not None:
+                sn.close()
 
     threads = [threading.Thread(target=unpack) for _ in range(4)]
     for t in threads:
