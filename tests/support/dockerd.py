@@ -174,7 +174,7 @@ def private_dockerd(
     paths = _Paths(
         base=Path(tempfile.mkdtemp(prefix="dyd-")),
         logs=logs,
-        host_dirs_before=frozenset(p for p in HOST_DIRS if p.exists()),
+        host_dirs_before=frozenset(p for p in (*HOST_DIRS, *_cgroup_parents()) if p.exists()),
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
     env["PATH"] = SYSTEM_PATH  # dockerd finds runc, containerd and its shim on PATH
@@ -210,7 +210,7 @@ def _teardown(docker: Docker, proc: subprocess.Popen[bytes], paths: _Paths) -> N
         _kill_if_ours(pid, paths)
     unmount_under(paths.base)
     shutil.rmtree(paths.base, ignore_errors=True)
-    for path in HOST_DIRS:
+    for path in (*_cgroup_parents(), *HOST_DIRS):
         if path not in paths.host_dirs_before:
             with suppress(OSError):  # not empty: someone else's daemon is using it now
                 path.rmdir()
@@ -269,3 +269,11 @@ def _kill_if_ours(pid: int, paths: _Paths) -> None:
     if str(paths.base) in _cmdline(pid):
         os.kill(pid, signal.SIGKILL)
         _gone(pid, timeout=10)
+
+
+def _cgroup_parents() -> list[Path]:
+    """The "docker" parent cgroup dockerd's cgroupfs driver makes in every hierarchy (and
+    leaves behind): removed at teardown when the test's daemon made it and it is empty."""
+    root = Path("/sys/fs/cgroup")
+    hierarchies = [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+    return [h / "docker" for h in hierarchies]
