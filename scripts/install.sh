@@ -28,7 +28,7 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  apt-get update -qq || { echo "apt-get update failed" >&2; exit 1; }
   # docker.io's maintainer scripts would start dockerd and containerd on the host; tests start
   # their own, so keep the host's service manager out of it for the length of the install.
   policy=/usr/sbin/policy-rc.d
@@ -36,7 +36,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1
   fi
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  aptlog=$(mktemp)
+  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$aptlog" 2>&1; then
+    [ "$made_policy" = 1 ] && rm -f "$policy"
+    tail -n 30 "$aptlog" >&2
+    echo "apt-get install failed (${missing[*]})" >&2
+    exit 1
+  fi
+  rm -f "$aptlog"
   [ "$made_policy" = 1 ] && rm -f "$policy"
 fi
 
