@@ -33,7 +33,7 @@ class Channel:
 
     @classmethod
     def pair(cls) -> tuple[Channel, Channel]:
-        """(parent end, child end); after fork each side closes the other's with close_other."""
+        """(parent end, child end); after fork each side closes the end it does not use."""
         a_r, b_w = os.pipe()
         b_r, a_w = os.pipe()
         return cls(a_r, a_w), cls(b_r, b_w)
