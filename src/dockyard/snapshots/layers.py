@@ -82,31 +82,10 @@ def unpack_layer(
         chain_id = _chain_id(parent, diff_id)
         if _committed(sn, chain_id):
             return Unpacked(chain_id=chain_id, diff_id=diff_id, created=False, size=0)
-        key = f"extract-{secrets.token_hex(6)}-{chain_id}"
-    else:
-        key = f"extract-{secrets.token_hex(6)}"
-    sn.prepare(key, parent=parent)
-    try:
-        with open(path, "rb") as blob:
-            applied = apply_layer(
-                sn.upper_dir(key), blob, allow_devices=allow_devices, progress=progress
-            )
-        if diff_id is not None and applied.diff_id != diff_id:
-            raise errdefs.InvalidArgument(
-                f"layer {path}: diff_id mismatch: the image config says {diff_id}, "
-                f"the layer holds {applied.diff_id}"
-            )
-        chain_id = _chain_id(parent, applied.diff_id)
-        try:
-            sn.commit(chain_id, key)
-        except errdefs.AlreadyExists:
-            log.debug("layer %s was unpacked concurrently; using that one", chain_id)
-            _remove_quietly(sn, key)
-            return Unpacked(chain_id=chain_id, diff_id=applied.diff_id, created=False, size=0)
-    except BaseException:
-        _remove_quietly(sn, key)
-        raise
-    return Unpacked(chain_id=chain_id, diff_id=applied.diff_id, created=True, size=applied.size)
+    extracted = extract_layer(
+        sn, path, diff_id=diff_id, allow_devices=allow_devices, progress=progress
+    )
+    return commit_layer(sn, extracted, parent=parent)
 
 
 @record(frozen=True)
