@@ -6,11 +6,14 @@ import errno
 import os
 
 
-def write_atomic(path: str, data: bytes, *, durable: bool = True) -> None:
+def write_atomic(
+    path: str, data: bytes, *, durable: bool = True, mode: int = 0o644, tmp: str = ""
+) -> None:
     """Write a small file so that readers see the old or the new content; `durable` also
-    makes it survive a crash (fsync of the file and of its directory)."""
-    tmp = f"{path}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    makes it survive a crash (fsync of the file and of its directory). `tmp` names the
+    temporary file (default: beside `path`; it must be on the same filesystem)."""
+    tmp = tmp or f"{path}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         try:
             view = memoryview(data)

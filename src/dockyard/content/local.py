@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from dockyard import errdefs
 from dockyard.content.digest import check_sha256, sha256_of
-from dockyard.content.files import fsync_dir, listdir, read_text, unlink_quietly, write_atomic
+from dockyard.content.files import listdir, read_text, unlink_quietly, write_atomic
 from dockyard.content.store import Info, Status, Store
 from dockyard.content.writer import LocalWriter, remove_ingest
 from dockyard.utils import jsonfast
@@ -90,20 +90,7 @@ class LocalStore:
             return digest
         # Write beside the ingests (same filesystem, so the rename is atomic), never in blobs/.
         tmp = os.path.join(self._ingest, f"{_PUT_PREFIX}{os.urandom(8).hex()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
-        try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.rename(tmp, target)
-        except BaseException:
-            unlink_quietly(tmp)
-            raise
-        fsync_dir(self._blobs)
+        write_atomic(target, data, mode=0o444, tmp=tmp)
         return digest
 
     def delete(self, digest: str) -> None:
