@@ -124,13 +124,12 @@ class Store:
         return path
 
     def save(self, state: State) -> None:
-        """Write state.json atomically (temp file, fsync, rename)."""
+        """Write state.json atomically (temp file, rename). No fsync, as runc: the state dir
+        lives under /run, which a crash empties anyway; readers only need all-or-nothing."""
         path = os.path.join(self.dir(state.id), STATE_FILE)
         tmp = path + ".tmp"
         with open(tmp, "w") as f:
             json.dump(asdict(state), f)
-            f.flush()
-            os.fsync(f.fileno())
         os.rename(tmp, path)
 
     def load(self, container_id: str) -> State:
