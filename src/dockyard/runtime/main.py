@@ -93,9 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"dockyard.runtime.commands.{name}")
         code: int = module.run(ctx, opts.args[1:])
         return code
-    except errdefs.DockyardError as err:
-        return _fatal(log, str(err))
-    except OSError as err:
+    except (errdefs.DockyardError, OSError) as err:
         return _fatal(log, str(err))
     except KeyboardInterrupt:
         return 130

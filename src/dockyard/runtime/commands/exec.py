@@ -7,7 +7,7 @@ import os
 
 from dockyard import errdefs
 from dockyard.runtime import config, foreground
-from dockyard.runtime.args import Flag
+from dockyard.runtime.args import Flag, Parsed
 from dockyard.runtime.channel import recv_fd
 from dockyard.runtime.commands._common import (
     connect_console,
@@ -39,10 +39,7 @@ FLAGS = (
 )
 
 
-def _process(ctx: Context, cid: str, p_args: list[str], p: object) -> config.Process:
-    from dockyard.runtime.args import Parsed
-
-    assert isinstance(p, Parsed)
+def _process(ctx: Context, cid: str, p_args: list[str], p: Parsed) -> config.Process:
     if p.text("process"):
         try:
             with open(p.text("process"), "rb") as f:

@@ -14,7 +14,6 @@ def run(ctx: Context, argv: list[str]) -> int:
     p = parse_or_help("kill", "[options] <container-id> [signal]", FLAGS, argv)
     if p is None:
         return 0
-    p.args = [a for a in p.args]
     need_args(p, "kill", 1, exact=False)
     sig = parse_signal(p.args[1] if len(p.args) > 1 else "SIGTERM")
     kill(ctx.store, p.args[0], sig, all_processes=p.flag("all"))
