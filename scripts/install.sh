@@ -16,6 +16,7 @@ APT_PACKAGES=(
   apache2-utils    # htpasswd -B for the registry's basic auth tests
   openssl
   tmux             # interactive terminal tests
+  tini             # tini-static is the --init reaper bind-mounted as /sbin/docker-init
 )
 
 missing=()

@@ -1,0 +1,1 @@
+"""Containers: the model, its state machine, and the operations the Engine API serves."""
