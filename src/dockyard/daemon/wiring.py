@@ -1,0 +1,150 @@
+"""The one place dockyardd's objects are built and handed to each other (STYLE.md).
+
+    data-root/metadata.db           images (ImageStore) and containers (their own table)
+    data-root/content/              LocalStore
+    data-root/snapshots/overlay/    OverlaySnapshotter
+    data-root/engine-id             the daemon's ID (`docker info` ID), made once
+
+Choices are explicit here: the OCI runtimes by name ("dockyard" -> our dockyard-runtime next
+to this interpreter, "runc" -> /usr/bin/runc when installed, plus daemon.json `runtimes`),
+the shim binary, and the container defaults from daemon.json.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from dockyard.containers.deps import ContainerDeps, Defaults, RuntimeInfo
+from dockyard.containers.service import ContainerService
+from dockyard.content.local import LocalStore
+from dockyard.daemon.config import DaemonConfig
+from dockyard.daemon.daemon import Daemon
+from dockyard.daemon.events import EventBus
+from dockyard.daemon.imageops import ImageOps
+from dockyard.daemon.system import System
+from dockyard.distribution.client import RegistryClient
+from dockyard.distribution.hosts import RegistryHosts
+from dockyard.images.service import ImageService
+from dockyard.images.store import ImageStore
+from dockyard.snapshots.overlay import OverlaySnapshotter
+
+RUNC = "/usr/bin/runc"
+INIT = "/usr/bin/tini-static"
+
+
+def build(config: DaemonConfig) -> Daemon:
+    """Every object of a daemon running with `config`; the directories must exist."""
+    closers: list[Callable[[], Any]] = []
+    data = config.data_root
+    content = LocalStore(os.path.join(data, "content"))
+    snapshotter = OverlaySnapshotter(os.path.join(data, "snapshots", "overlay"))
+    closers.append(snapshotter.close)
+    image_store = ImageStore(os.path.join(data, "metadata.db"))
+    closers.append(image_store.close)
+    images = ImageService(store=image_store, content=content, snapshotter=snapshotter)
+    registry = RegistryClient(
+        hosts=RegistryHosts(
+            insecure_registries=config.insecure_registries, mirrors=config.registry_mirrors
+        )
+    )
+    events = EventBus()
+    runtimes = runtimes_for(config)
+    deps = ContainerDeps(
+        data_root=data,
+        exec_root=config.exec_root,
+        images=images,
+        snapshotter=snapshotter,
+        events=events,
+        runtimes=runtimes,
+        default_runtime=config.default_runtime,
+        shim=(sibling_binary("dockyard-shim"),),
+        defaults=defaults_for(config),
+        live_restore=config.live_restore,
+    )
+    containers = ContainerService(deps=deps)
+    image_ops = ImageOps(
+        images=images,
+        events=events,
+        registry=registry,
+        in_use=containers.image_users,
+        max_concurrent_downloads=config.max_concurrent_downloads,
+    )
+    daemon: Daemon
+    system = System(
+        daemon_id=engine_id(data),
+        config=lambda: daemon.config,
+        containers=containers,
+        images=images,
+        events=events,
+        registry=registry,
+        runtimes=runtimes,
+    )
+    daemon = Daemon(
+        config=config,
+        containers=containers,
+        images=images,
+        events=events,
+        image_ops=image_ops,
+        system=system,
+        registry=registry,
+        closers=closers,
+    )
+    return daemon
+
+
+def runtimes_for(config: DaemonConfig) -> dict[str, RuntimeInfo]:
+    """The OCI runtimes by name: ours, runc when installed, then daemon.json's."""
+    runtimes = {"dockyard": RuntimeInfo(path=sibling_binary("dockyard-runtime"))}
+    if os.path.exists(RUNC):
+        runtimes["runc"] = RuntimeInfo(path=RUNC)
+    for name, spec in config.runtimes.items():
+        runtimes[name] = RuntimeInfo(path=spec.path, args=spec.args)
+    return runtimes
+
+
+def defaults_for(config: DaemonConfig) -> Defaults:
+    """Container defaults from daemon.json (log driver, DNS, ulimits, cgroup parent)."""
+    return Defaults(
+        log_driver=config.log_driver,
+        log_opts=dict(config.log_opts),
+        dns=config.dns,
+        dns_search=config.dns_search,
+        dns_options=config.dns_opts,
+        default_ulimits={name: dict(limit) for name, limit in config.default_ulimits.items()},
+        cgroup_parent=config.cgroup_parent,
+        init_path=INIT,
+    )
+
+
+def sibling_binary(name: str) -> str:
+    """A dockyard console script installed beside this interpreter (the venv's bin/), else
+    the one on PATH, so the daemon runs the shim and runtime of its own installation."""
+    beside = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.exists(beside):
+        return beside
+    return shutil.which(name) or beside
+
+
+def engine_id(data_root: str) -> str:
+    """The daemon's ID, kept in data-root/engine-id (moby keeps one the same way)."""
+    path = os.path.join(data_root, "engine-id")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read().strip()
+        if text:
+            return text
+    except FileNotFoundError:
+        pass
+    new = str(uuid.uuid4())
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(new)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return new
