@@ -10,6 +10,7 @@ unknown route is 404 "page not found", whatever its method or version.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -19,6 +20,8 @@ from dockyard.api import errors, httputils
 
 HEADERS = web.AppKey("dockyard_headers", dict[str, str])
 _PREPARED = web.RequestKey("dockyard_prepared", bool)  # an answer's head is on its way
+
+log = logging.getLogger(__name__)
 
 
 def standard_headers(*, server_version: str) -> dict[str, str]:
@@ -58,8 +61,13 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         if exc.status in (404, 405):
             return errors.response(errors.PageNotFound())
         return httputils.json_response({"message": exc.text or exc.reason}, status=exc.status)
-    except (asyncio.CancelledError, ConnectionError):
+    except asyncio.CancelledError:
         raise
+    except ConnectionError as err:
+        # the client went away mid-answer (a `docker logs -f | head`, a killed CLI): nothing
+        # to tell it, and nothing wrong with us
+        log.debug("client gone during %s %s: %s", request.method, request.path, err)
+        return web.Response(status=499)
     except Exception as err:  # request boundary: every error becomes Docker's answer
         if request.get(_PREPARED):
             raise  # the answer's head is out: aiohttp logs it and drops the connection

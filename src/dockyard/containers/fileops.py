@@ -161,12 +161,18 @@ async def _next(body: AsyncIterator[bytes]) -> object:
 
 
 async def _iterate(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """A blocking iterator, pulled from a thread one chunk at a time."""
-    while True:
-        chunk = await asyncio.to_thread(next, chunks, None)
-        if chunk is None:
-            return
-        yield chunk
+    """A blocking iterator, pulled from a thread one chunk at a time. A client that stops
+    reading early closes it, so its open directories do not keep the rootfs busy."""
+    try:
+        while True:
+            chunk = await asyncio.to_thread(next, chunks, None)
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            await asyncio.to_thread(close)
 
 
 async def _stream(

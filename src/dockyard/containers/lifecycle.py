@@ -213,7 +213,8 @@ class Lifecycle:
             if client is not None:
                 await self._discard_shim(client)
             await asyncio.to_thread(self.unmount_rootfs, c)
-            ran_ns = timefmt.to_ns(status.exited_at) - timefmt.to_ns(c.state.started_at)
+            # the shim's exit time can precede our start time for a command that exits at once
+            ran_ns = max(0, timefmt.to_ns(status.exited_at) - timefmt.to_ns(c.state.started_at))
             restart = self._should_restart(c, status.exit_code, ran_ns)
             c.state.set_exited(
                 exit_code=status.exit_code,
@@ -393,7 +394,13 @@ class Lifecycle:
             target = self.rootfs_path(c)
         except errdefs.NotFound:
             return
-        snapmount.unmount(target)
+        try:
+            snapmount.unmount(target)
+        except errdefs.FailedPrecondition as err:
+            # something still has a file open in it (a `docker cp` client gone mid-way):
+            # detach it now; the kernel frees it when the last user lets go
+            log.warning("container %s: %s; detaching the mount", c.id[:12], err)
+            snapmount.detach(target)
         c.rootfs = ""
 
     async def _discard_shim(self, client: ShimClient) -> None:

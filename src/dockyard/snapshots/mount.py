@@ -74,6 +74,17 @@ def unmount(target: str) -> None:
             raise errdefs.FailedPrecondition(f"failed to unmount {target}: {err.strerror}") from err
 
 
+def detach(target: str) -> None:
+    """Lazily unmount `target` (MNT_DETACH): gone from the tree now, freed once unused."""
+    while True:
+        try:
+            sc.umount2(target, sc.MNT_DETACH | sc.UMOUNT_NOFOLLOW)
+        except OSError as err:
+            if err.errno in (errno.EINVAL, errno.ENOENT):
+                return
+            raise errdefs.FailedPrecondition(f"failed to detach {target}: {err.strerror}") from err
+
+
 def _mount(m: Mount, target: str) -> None:
     flags, data = parse_options(m.options)
     if len(data.encode()) >= PAGE_SIZE:

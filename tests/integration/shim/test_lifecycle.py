@@ -84,18 +84,6 @@ def asyncio_task(coro):  # type: ignore[no-untyped-def]
     return asyncio.ensure_future(coro)
 
 
-def test_sigterm_exit_code_is_128_plus_signal(harness: Harness) -> None:
-    async def go() -> None:
-        # sh as PID 1 ignores SIGTERM by default; a trap-less sleep behind exec does not
-        client, _cfg, _d = await harness.spawn(["sleep", "1000"])
-        await client.start()
-        await client.kill(15)
-        assert (await client.wait()).exit_code == 143
-        await client.delete()
-
-    run(go())
-
-
 def test_pause_and_resume_show_in_state(harness: Harness) -> None:
     async def go() -> None:
         client, _cfg, _d = await harness.spawn(["sleep", "1000"])
@@ -211,7 +199,7 @@ def test_the_shim_outlives_its_spawner_and_keeps_logging(harness: Harness) -> No
     [pid] = shim_pids(d)
     # the spawner is gone; the shim was never its child's child in a way that needs it
     assert Path(f"/proc/{pid}/comm").read_text().strip() == "dockyard-shim"
-    ps = subprocess.run(["ps", "-o", "comm=,args=", "-p", str(pid)], capture_output=True, text=True)
+    ps = subprocess.run(["ps", "-ww", "-o", "comm=,args=", "-p", str(pid)], capture_output=True, text=True)
     assert ps.stdout.startswith("dockyard-shim") and f"dockyard-shim --id {cfg.id}" in ps.stdout
     status = Path(f"/proc/{pid}/status").read_text()
     assert os.getsid(pid) == pid  # its own session
