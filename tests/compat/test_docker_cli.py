@@ -61,6 +61,12 @@ def run_d(docker: Docker, *args: str) -> str:
     return cid
 
 
+def client_api(docker: Docker) -> tuple[int, ...]:
+    """The API version the CLI negotiated with the engine."""
+    version = docker("version", "--format", "{{.Client.APIVersion}}").stdout.strip()
+    return tuple(int(x) for x in version.split("."))
+
+
 # -- system -------------------------------------------------------------------------------------
 
 
@@ -484,7 +490,8 @@ def test_commit_then_run_the_new_image(docker: Docker) -> None:
         assert docker("run", "--rm", tag).stdout == "committed\n"
         assert inspect(docker, tag, "{{json .Config.Cmd}}") == '["cat","/marker"]'
         assert inspect(docker, tag, "{{.Comment}}") == "msg"
-        assert inspect(docker, tag, "{{.Container}}") == cid
+        if client_api(docker) < (1, 45):  # API 1.45 dropped Container from image inspect
+            assert inspect(docker, tag, "{{.Container}}") == cid
         history = docker("history", "--no-trunc", "--format", "{{.Comment}}", tag).stdout
         assert history.splitlines()[0] == "msg"
     finally:
@@ -674,4 +681,16 @@ def test_same_as_docker(what: str, engine: Engine, reference_docker: Docker | No
     script = SIDE_BY_SIDE[what]
     theirs = reference_docker("run", "--rm", IMAGE, "sh", "-c", script)
     mine = ours("run", "--rm", IMAGE, "sh", "-c", script)
-    assert mine.stdout == theirs.stdout
+    assert _since_20_10(mine.stdout) == theirs.stdout
+
+
+# Docker 28 (API 1.51, what dockyardd implements) masks more than the 20.10 reference does.
+MASKED_SINCE_20_10 = ("/proc/interrupts", "/sys/devices/virtual/powercap")
+
+
+def _since_20_10(text: str) -> str:
+    return "".join(
+        line
+        for line in text.splitlines(keepends=True)
+        if not any(line.startswith(f"{path} ") for path in MASKED_SINCE_20_10)
+    )

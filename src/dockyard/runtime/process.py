@@ -14,6 +14,7 @@ no_new_privs is on (fewest syscalls left to allow); execve.
 from __future__ import annotations
 
 import os
+import signal
 import resource
 import stat
 
@@ -169,4 +170,8 @@ def exec_process(
         last_step()
     if seccomp is not None and process.no_new_privileges:
         seccomp.load()
+    # CPython ignores SIGPIPE and SIGXFSZ at start-up and ignored signals survive execve:
+    # the container's `yes | head` would never end. runc's init is Go, which does not.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     os.execve(path, list(process.args), env)

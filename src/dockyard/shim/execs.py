@@ -59,7 +59,9 @@ def start_exec(shim: Shim, conn: Conn, req: dict[str, Any]) -> None:
     exec_id, process = _check(shim, req)
     tty, detach = bool(req.get("tty")), bool(req.get("detach"))
     stdin = bool(req.get("stdin")) and not detach
-    proc_file, pid_file, sock_path = (f"exec-{exec_id}.{ext}" for ext in ("json", "pid", "sock"))
+    # absolute, but for the socket: sun_path has room for a short relative name only
+    proc_file, pid_file = (os.path.join(shim.dir, f"exec-{exec_id}.{x}") for x in ("json", "pid"))
+    sock_path = f"exec-{exec_id}.sock"
     ex = Exec(shim.loop, exec_id=exec_id, tty=tty)
     ex.files = [proc_file, pid_file, sock_path]
     with open(proc_file, "w") as f:
@@ -73,7 +75,7 @@ def start_exec(shim: Shim, conn: Conn, req: dict[str, Any]) -> None:
         stdio: tuple[int, int, int] | None = None
         if tty:
             console = listen_console(sock_path)
-            args += ["--console-socket", sock_path]
+            args += ["--console-socket", shim.reachable(sock_path)]
         elif detach:
             stdio = (null, null, null)
         else:

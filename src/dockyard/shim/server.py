@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     Handler = Callable[["Conn", dict[str, Any]], None]
 
-OUT_LIMIT = 4 << 20  # bytes of output queued for one client before we drop for it
+OUT_LIMIT = 1 << 20  # bytes of output queued for one client before we drop for it
 RECV_SIZE = 64 * 1024
 
 
@@ -227,6 +227,9 @@ class Server:
             handler(conn, req)
         except errdefs.DockyardError as err:
             conn.answer(protocol.failure(err))
+        except Exception as err:  # a bug of ours: the client must not hang on it
+            conn.answer(protocol.failure(errdefs.Unknown(f"shim failed: {err!r}")))
+            raise  # the loop logs the traceback to shim.log
 
     def close(self) -> None:
         self.loop.remove(self.sock.fileno())

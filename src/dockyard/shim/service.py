@@ -28,9 +28,10 @@ if TYPE_CHECKING:
     from dockyard.shim.runtime import Invocation
     from dockyard.shim.server import Conn, Handler
 
+_SUN_PATH_MAX = 107  # sockaddr_un.sun_path is 108 bytes, NUL included
 INIT_PID = "init.pid"
 EXIT_FILE = "exit.json"
-CONSOLE = "console.sock"  # relative: the shim's cwd is its directory (sun_path is 108 bytes)
+CONSOLE = "console.sock"  # in the shim's directory, which is its cwd
 
 
 def _read_pid(path: str) -> int:
@@ -61,7 +62,8 @@ class Shim:
         self.cfg = cfg
         self.loop = loop
         self.say = log  # a line in shim.log
-        self.runtime = Runtime(cfg, os.getcwd())
+        self.dir = os.getcwd()  # main() made it the shim's directory
+        self.runtime = Runtime(cfg, self.dir)
         self.init = Init(
             loop,
             tty=cfg.tty,
@@ -74,6 +76,18 @@ class Shim:
         self.deleting = False
         self.on_deleted: Callable[[], None] = loop.stop
         self.init.on_done.append(self._init_done)
+        self._dir_fd = -1  # an O_PATH descriptor of our directory, for reachable()
+
+    def reachable(self, name: str) -> str:
+        """A path by which another process reaches the socket `name` in our directory (runc
+        chdirs into the bundle, so a relative path will not do): the absolute path when it
+        fits in sun_path, else through our own descriptor, /proc/<pid>/fd/<fd>/<name>."""
+        path = os.path.join(self.dir, name)
+        if len(path.encode()) <= _SUN_PATH_MAX:
+            return path
+        if self._dir_fd < 0:
+            self._dir_fd = os.open(self.dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        return f"/proc/{os.getpid()}/fd/{self._dir_fd}/{name}"
 
     def ops(self) -> dict[str, Handler]:
         return {
@@ -108,10 +122,16 @@ class Shim:
                 ours += [in_w, out_r, err_r]
                 theirs += [in_r if cfg.open_stdin else -1, out_w, err_w]
                 stdio = (in_r, out_w, err_w)
-            args = ["create", "--bundle", cfg.bundle, "--pid-file", INIT_PID]
+            pid_file = os.path.join(self.dir, INIT_PID)
+            args = ["create", "--bundle", cfg.bundle, "--pid-file", pid_file]
             if console is not None:
-                args += ["--console-socket", CONSOLE]
-            inv = self.runtime.spawn([*args, cfg.id], stdio=stdio)
+                args += ["--console-socket", self.reachable(CONSOLE)]
+            try:
+                inv = self.runtime.spawn([*args, cfg.id], stdio=stdio)
+            except OSError as err:
+                raise errdefs.Unknown(
+                    f"OCI runtime create failed: failed to run {cfg.runtime}: {err.strerror}"
+                ) from None
             _pid, status = os.waitpid(inv.pid, 0)
             _close(*theirs)
             theirs = []

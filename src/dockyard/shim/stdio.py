@@ -145,7 +145,8 @@ class Writer:
 
 
 def listen_console(path: str) -> _socket.socket:
-    """A unix socket the runtime connects to, to hand over the pty master it opens."""
+    """A unix socket the runtime connects to, to hand over the pty master it opens; `path`
+    is relative to our cwd (the runtime is given Shim.reachable(path))."""
     try:
         os.unlink(path)
     except FileNotFoundError:

@@ -306,13 +306,17 @@ def _seccomp(config: Config) -> None:
 def test_status_shows_same_capabilities_and_seccomp(
     pair: Pair, variant: str, change: Callable[[Config], None], cap_eff: str, cap_amb: str
 ) -> None:
-    config = sh("grep -E '^(Cap|Seccomp|NoNewPrivs)' /proc/self/status; mkdir /dev/shm/d 2>&1")
+    config = sh(
+        "grep -E '^(Cap|Seccomp|NoNewPrivs|SigIgn|SigBlk)' /proc/self/status; mkdir /dev/shm/d 2>&1"
+    )
     change(config)
     out = pair.same_results(f"/proc/self/status ({variant})", pair.run(config))
     assert f"CapEff:\t{cap_eff}" in out
     # runc drops ambient caps that are not also inheritable, without an error
     assert f"CapAmb:\t{cap_amb}" in out
     assert ("Seccomp:\t2" in out) == (variant == "seccomp")
+    # no signal ignored or blocked from the runtime's own process (`yes | head` must end)
+    assert "SigIgn:\t0000000000000000" in out and "SigBlk:\t0000000000000000" in out
 
 
 # --- 2. hostname, domainname --------------------------------------------------------------------

@@ -38,8 +38,10 @@ def shim_pids(directory: Path) -> list[int]:
             argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"--dir" in argv and str(directory).encode() in argv and any(
-            a.endswith(b"dockyard-shim") for a in argv
+        if (
+            b"--dir" in argv
+            and str(directory).encode() in argv
+            and any(a.endswith(b"dockyard-shim") for a in argv)
         ):
             pids.append(int(entry))
     return pids
@@ -52,7 +54,7 @@ class Harness:
         self.tmp = tmp_path
         self.rootfs = rootfs
         self.runtime_root = tmp_path / "rt"
-        self.made: list[tuple[str, Path]] = []
+        self.made: list[tuple[str, Path, str]] = []
 
     def new(
         self,
@@ -65,6 +67,7 @@ class Harness:
         log_opts: dict[str, str] | None = None,
         config: dict[str, Any] | None = None,
         directory: Path | None = None,
+        runtime: str = RUNTIME,
     ) -> tuple[ShimConfig, Path]:
         cid = f"shimtest-{uuid.uuid4().hex[:12]}"
         spec = config or base_config(args)
@@ -76,14 +79,14 @@ class Harness:
         cfg = ShimConfig(
             id=cid,
             bundle=str(bundle),
-            runtime=RUNTIME,
+            runtime=runtime,
             runtime_root=str(self.runtime_root),
             tty=tty,
             open_stdin=open_stdin,
             console_size=console_size,
             log=LogConfig(driver=log_driver, path=str(log_path), opts=log_opts or {}),
         )
-        self.made.append((cid, d))
+        self.made.append((cid, d, runtime))
         return cfg, d
 
     async def spawn(self, args: list[str], **kw: Any) -> tuple[ShimClient, ShimConfig, Path]:
@@ -92,14 +95,14 @@ class Harness:
         return client, cfg, d
 
     def cleanup(self) -> None:
-        for cid, d in self.made:
+        for cid, d, runtime in self.made:
             for pid in shim_pids(d):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             subprocess.run(
-                [RUNTIME, "--root", str(self.runtime_root), "delete", "--force", cid],
+                [runtime, "--root", str(self.runtime_root), "delete", "--force", cid],
                 capture_output=True,
                 check=False,
             )

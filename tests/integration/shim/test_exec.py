@@ -74,7 +74,10 @@ def test_exec_with_a_tty(harness: Harness) -> None:
         client, _cfg, _d = await harness.spawn(["sleep", "1000"])
         await client.start()
         _pid, stream = await client.exec(
-            exec_id="t", process=process("sh", "-c", "tty; stty size"), tty=True, stdin=False,
+            exec_id="t",
+            process=process("sh", "-c", "tty; stty size"),
+            tty=True,
+            stdin=False,
             detach=False,
         )
         assert stream is not None
@@ -91,7 +94,10 @@ def test_detached_exec_runs_and_is_reaped(harness: Harness) -> None:
         client, _cfg, _d = await harness.spawn(["sleep", "1000"])
         await client.start()
         pid, stream = await client.exec(
-            exec_id="bg", process=process("sh", "-c", "exit 5"), tty=False, stdin=False,
+            exec_id="bg",
+            process=process("sh", "-c", "exit 5"),
+            tty=False,
+            stdin=False,
             detach=True,
         )
         assert stream is None
@@ -113,9 +119,12 @@ def test_exec_of_a_missing_binary_reports_the_runtime_error(harness: Harness) ->
     async def go() -> None:
         client, _cfg, _d = await harness.spawn(["sleep", "1000"])
         await client.start()
-        with pytest.raises(errdefs.Unknown, match="OCI runtime exec failed: .*nonexistent"):
+        with pytest.raises(errdefs.Unknown, match=r"OCI runtime exec failed: .*nonexistent"):
             await client.exec(
-                exec_id="bad", process=process("nonexistent"), tty=False, stdin=False,
+                exec_id="bad",
+                process=process("nonexistent"),
+                tty=False,
+                stdin=False,
                 detach=False,
             )
         with pytest.raises(errdefs.NotFound):
@@ -130,17 +139,19 @@ def test_exec_refuses_a_stopped_container_and_duplicate_ids(harness: Harness) ->
     async def go() -> None:
         client, _cfg, _d = await harness.spawn(["sleep", "1000"])
         with pytest.raises(errdefs.FailedPrecondition, match="is not running"):
-            await client.exec(exec_id="x", process=process("true"), tty=False, stdin=False,
-                              detach=True)
+            await client.exec(
+                exec_id="x", process=process("true"), tty=False, stdin=False, detach=True
+            )
         await client.start()
-        await client.exec(exec_id="x", process=process("true"), tty=False, stdin=False,
-                          detach=True)
+        await client.exec(exec_id="x", process=process("true"), tty=False, stdin=False, detach=True)
         with pytest.raises(errdefs.AlreadyExists):
-            await client.exec(exec_id="x", process=process("true"), tty=False, stdin=False,
-                              detach=True)
+            await client.exec(
+                exec_id="x", process=process("true"), tty=False, stdin=False, detach=True
+            )
         with pytest.raises(errdefs.InvalidArgument):
-            await client.exec(exec_id="../x", process=process("true"), tty=False, stdin=False,
-                              detach=True)
+            await client.exec(
+                exec_id="../x", process=process("true"), tty=False, stdin=False, detach=True
+            )
         await client.kill(9)
         await client.delete()
 

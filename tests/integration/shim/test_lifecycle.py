@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -67,7 +68,7 @@ def test_kill_ends_the_container_with_137_and_waiters_hear_it(harness: Harness) 
     async def go() -> None:
         client, _cfg, _d = await harness.spawn(["sleep", "1000"])
         await client.start()
-        waiter = asyncio_task(client.wait())
+        waiter = asyncio.ensure_future(client.wait())
         await client.kill(9)
         status = await waiter
         assert status.exit_code == 137
@@ -76,12 +77,6 @@ def test_kill_ends_the_container_with_137_and_waiters_hear_it(harness: Harness) 
         await client.delete()
 
     run(go())
-
-
-def asyncio_task(coro):  # type: ignore[no-untyped-def]
-    import asyncio
-
-    return asyncio.ensure_future(coro)
 
 
 def test_pause_and_resume_show_in_state(harness: Harness) -> None:
@@ -199,7 +194,9 @@ def test_the_shim_outlives_its_spawner_and_keeps_logging(harness: Harness) -> No
     [pid] = shim_pids(d)
     # the spawner is gone; the shim was never its child's child in a way that needs it
     assert Path(f"/proc/{pid}/comm").read_text().strip() == "dockyard-shim"
-    ps = subprocess.run(["ps", "-ww", "-o", "comm=,args=", "-p", str(pid)], capture_output=True, text=True)
+    ps = subprocess.run(
+        ["ps", "-ww", "-o", "comm=,args=", "-p", str(pid)], capture_output=True, text=True
+    )
     assert ps.stdout.startswith("dockyard-shim") and f"dockyard-shim --id {cfg.id}" in ps.stdout
     status = Path(f"/proc/{pid}/status").read_text()
     assert os.getsid(pid) == pid  # its own session

@@ -15,7 +15,9 @@ from dockyard.shim.logs import Cursor
 DRIVERS = ["json-file", "local"]
 
 
-def _write(driver: str, path: Path, opts: dict[str, str], lines: list[tuple[str, bytes, int]]):
+def _write(
+    driver: str, path: Path, opts: dict[str, str], lines: list[tuple[str, bytes, int]]
+) -> None:
     w = logs.open_writer(driver, str(path), opts)
     for stream, data, ts in lines:
         w.write(stream, data, ts)
@@ -99,7 +101,9 @@ def test_since_and_until_are_inclusive_and_apply_after_tail(driver: str, tmp_pat
 def test_since_stops_filtering_after_the_first_match(tmp_path: Path) -> None:
     # moby: timestamps need not be monotonic; once one entry passes, the rest follow
     path = tmp_path / "c.log"
-    _write("json-file", path, {}, [("stdout", b"a\n", 5), ("stdout", b"b\n", 9), ("stdout", b"c\n", 7)])
+    _write(
+        "json-file", path, {}, [("stdout", b"a\n", 5), ("stdout", b"b\n", 9), ("stdout", b"c\n", 7)]
+    )
     entries, _ = logs.open_reader("json-file", str(path)).read(since_ns=8)
     assert [e.data for e in entries] == [b"b\n", b"c\n"]
 
@@ -162,5 +166,7 @@ def test_gzip_rotated_files_docker_wrote_are_read(tmp_path: Path) -> None:
 def test_none_driver_writes_nothing_and_cannot_be_read(tmp_path: Path) -> None:
     _write("none", tmp_path / "c.log", {}, _lines(3))
     assert os.listdir(tmp_path) == []
-    with pytest.raises(errdefs.Unimplemented, match="^configured logging driver does not support reading$"):
+    with pytest.raises(
+        errdefs.Unimplemented, match=r"^configured logging driver does not support reading$"
+    ):
         logs.open_reader("none", str(tmp_path / "c.log"))

@@ -16,7 +16,7 @@ def test_frames_use_dockers_8_byte_header() -> None:
 def test_errors_travel_as_their_kind() -> None:
     answer = protocol.decode(protocol.encode(protocol.failure(errdefs.NotFound("gone"))))
     assert answer == {"ok": False, "kind": "NotFound", "error": "gone"}
-    with pytest.raises(errdefs.NotFound, match="^gone$"):
+    with pytest.raises(errdefs.NotFound, match=r"^gone$"):
         protocol.check(answer)
 
 

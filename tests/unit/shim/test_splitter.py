@@ -15,7 +15,7 @@ def test_complete_lines_keep_their_newline_and_leftovers_wait() -> None:
 def test_a_line_longer_than_16k_is_split_into_partials_sharing_the_first_timestamp() -> None:
     s = LineSplitter()
     data = b"x" * (2 * BUF_SIZE + 10) + b"\n"
-    out = s.feed(data[:BUF_SIZE + 5], 100) + s.feed(data[BUF_SIZE + 5 :], 200)
+    out = s.feed(data[: BUF_SIZE + 5], 100) + s.feed(data[BUF_SIZE + 5 :], 200)
     assert [len(d) for d, _ in out] == [BUF_SIZE, BUF_SIZE, 11]
     assert [ts for _, ts in out] == [100, 100, 100]
     assert out[-1][0].endswith(b"\n") and not out[0][0].endswith(b"\n")
