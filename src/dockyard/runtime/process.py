@@ -14,8 +14,8 @@ no_new_privs is on (fewest syscalls left to allow); execve.
 from __future__ import annotations
 
 import os
-import signal
 import resource
+import signal
 import stat
 
 from dockyard import errdefs
