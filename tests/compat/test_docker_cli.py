@@ -29,7 +29,9 @@ import pytest
 from tests.compat.conftest import Engine, cli_params, failed, inspect, wait_for
 from tests.support.dockerd import Docker
 
-pytestmark = [pytest.mark.root, pytest.mark.compat, pytest.mark.timeout(180)]
+# SIGALRM timeouts fail the one test and still run the daemons' teardown; the thread method
+# (the project default) ends the whole session and leaves daemons and shims behind.
+pytestmark = [pytest.mark.root, pytest.mark.compat, pytest.mark.timeout(180, method="signal")]
 
 IMAGE = "busybox:latest"
 DEFAULT_CAPS = "00000000a80425fb"  # Docker's 14 default capabilities

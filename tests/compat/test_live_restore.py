@@ -19,7 +19,9 @@ import pytest
 from tests.compat.conftest import PrivateDaemon, inspect, wait_for
 from tests.support.dockyardd import Dockyardd
 
-pytestmark = [pytest.mark.root, pytest.mark.compat, pytest.mark.timeout(240)]
+# SIGALRM timeouts fail the one test and still run the daemons' teardown; the thread method
+# (the project default) ends the whole session and leaves daemons and shims behind.
+pytestmark = [pytest.mark.root, pytest.mark.compat, pytest.mark.timeout(240, method="signal")]
 
 IMAGE = "busybox:latest"
 COUNTER = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.2; done"

@@ -29,7 +29,9 @@ from tests.compat.conftest import Engine, PrivateDaemon, failed, inspect, wait_f
 from tests.support.dockerd import Docker
 from tests.support.dockyardd import Dockyardd, UnixHTTPConnection
 
-pytestmark = [pytest.mark.root, pytest.mark.compat, pytest.mark.timeout(240)]
+# SIGALRM timeouts fail the one test and still run the daemons' teardown; the thread method
+# (the project default) ends the whole session and leaves daemons and shims behind.
+pytestmark = [pytest.mark.root, pytest.mark.compat, pytest.mark.timeout(240, method="signal")]
 
 IMAGE = "busybox:latest"
 LABEL = "dockyard.test=compat-restart"

@@ -28,7 +28,7 @@ from dockyard.containers.health import HealthMonitor
 from dockyard.containers.spec import generate_spec
 from dockyard.containers.state import Status
 from dockyard.images import timefmt
-from dockyard.shim.client import ExitStatus, LogConfig, ShimClient, ShimConfig, spawn
+from dockyard.shim.client import ExitStatus, LogConfig, ShimClient, ShimConfig, Spawner
 from dockyard.snapshots import mount as snapmount
 from dockyard.utils import jsonfast
 
@@ -67,6 +67,7 @@ class Lifecycle:
         self._exit_waiters: dict[str, list[asyncio.Future[ExitStatus]]] = {}
         self._before_start: dict[str, list[AttachHook]] = {}
         self._closing = False
+        self._spawner = Spawner(list(deps.shim))
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -178,7 +179,7 @@ class Lifecycle:
                 opts=dict(log_config.get("Config") or {}),
             ),
         )
-        return await spawn(shim=list(self.deps.shim), dir=c.exec_dir, config=config)
+        return await self._spawner.spawn(dir=c.exec_dir, config=config)
 
     def _record_start_error(self, c: Container, err: Exception) -> None:
         """moby's SetError + exit code: 127 no such command, 126 not executable, else 128."""
@@ -195,19 +196,26 @@ class Lifecycle:
     # -- the exit of PID 1 --------------------------------------------------------------------
 
     async def _monitor(self, c: Container, client: ShimClient) -> None:
+        """Await the exit. The task stays in _monitors until it ends: the loop holds tasks
+        only weakly, and a monitor dropped mid-way would be collected while pending."""
         try:
-            status = await client.wait()
-        except asyncio.CancelledError:
-            raise  # daemon shutting down: the shim lives on (live restore)
-        except (OSError, errdefs.DockyardError) as err:
-            log.warning("lost the shim of container %s: %s", c.id[:12], err)
-            status = ExitStatus(exit_code=255, exited_at=timefmt.now_rfc3339(), oom_killed=False)
-        await self.handle_exit(c, status)
+            try:
+                status = await client.wait()
+            except asyncio.CancelledError:
+                raise  # daemon shutting down: the shim lives on (live restore)
+            except (OSError, errdefs.DockyardError) as err:
+                log.warning("lost the shim of container %s: %s", c.id[:12], err)
+                status = ExitStatus(
+                    exit_code=255, exited_at=timefmt.now_rfc3339(), oom_killed=False
+                )
+            await self.handle_exit(c, status)
+        finally:
+            if self._monitors.get(c.id) is asyncio.current_task():
+                del self._monitors[c.id]
 
     async def handle_exit(self, c: Container, status: ExitStatus) -> None:
         """Record an exit, then restart (policy), remove (AutoRemove) or leave it exited."""
         async with c.lock:
-            self._monitors.pop(c.id, None)
             client = self._shims.pop(c.id, None)
             await self._health.stop(c)
             if client is not None:
@@ -277,20 +285,24 @@ class Lifecycle:
 
     # -- stop, kill, pause --------------------------------------------------------------------
 
-    async def stop(self, c: Container, *, signal: str = "", timeout: int | None = None) -> bool:
-        """`docker stop`: StopSignal, then SIGKILL after the timeout; False if not running."""
+    async def stop(
+        self, c: Container, *, signal: str = "", timeout: int | None = None, manual: bool = True
+    ) -> bool:
+        """`docker stop`: StopSignal, then SIGKILL after the timeout; False if not running.
+        `manual` is the user's stop (unless-stopped then stays down); the daemon's own stop
+        at shutdown is not."""
         async with c.lock:
             self._canceled.add(c.id)
             if c.state.status is Status.RESTARTING:
                 self._cancel_timer(c)
-                c.manually_stopped = True
+                c.manually_stopped = c.manually_stopped or manual
                 c.state.move(Status.EXITED)
                 self._save(c)
                 self._publish(c, "stop", {})
                 return True
             if not c.state.status.is_live():
                 return False
-            c.manually_stopped = True
+            c.manually_stopped = c.manually_stopped or manual
             self._save(c)
             client = self._shims[c.id]
             exited = self.exit_future(c)
@@ -478,7 +490,9 @@ class Lifecycle:
         if not live_restore:
             self._closing = True
             live = [c for c in containers if c.state.status.is_live()]
-            await asyncio.gather(*(self.stop(c) for c in live), return_exceptions=True)
+            await asyncio.gather(
+                *(self.stop(c, manual=False) for c in live), return_exceptions=True
+            )
         self._closing = True
         for task in [*self._timers.values(), *self._monitors.values()]:
             task.cancel()
@@ -486,6 +500,7 @@ class Lifecycle:
         await asyncio.gather(*pending, return_exceptions=True)
         self._timers.clear()
         self._monitors.clear()
+        await self._spawner.close()
 
 
 def parse_signal(value: str) -> int:

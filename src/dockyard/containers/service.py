@@ -179,7 +179,7 @@ class ContainerService:
         warnings = builtins.list(req.warnings)
         mode = req.host_config.get("NetworkMode") or "default"
         if mode in ("default", "bridge"):
-            warnings.append(_NO_BRIDGE)
+            log.info("container %s: %s", name, _NO_BRIDGE)
         elif mode not in ("none", "host") and not mode.startswith("container:"):
             raise errdefs.NotFound(f"network {mode} not found")
         runtime = req.host_config.get("Runtime") or self.deps.default_runtime

@@ -31,6 +31,7 @@ __all__ = [
     "ShimConfig",
     "ShimState",
     "ShimStream",
+    "Spawner",
     "spawn",
 ]
 
@@ -69,6 +70,86 @@ class ExecState:
     exit_code: int | None = None
 
 
+class Spawner:
+    """The daemon's warm `dockyard-shim --spawner` (shim/spawner.py): spawns shims without
+    starting an interpreter each time. Started on first use; if it cannot run, spawn()
+    runs the shim program directly."""
+
+    def __init__(self, shim: list[str]) -> None:
+        self.shim = shim
+        self._proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._waiting: dict[str, asyncio.Future[tuple[int, str]]] = {}
+        self._lock = asyncio.Lock()
+
+    async def spawn(self, *, dir: str, config: ShimConfig) -> ShimClient:
+        """As `spawn()`: write shim.json, start the shim, return once the container exists."""
+        proc = await self._running()
+        if proc is None or proc.stdin is None:
+            return await spawn(shim=self.shim, dir=dir, config=config)
+        save(dir, config)
+        done: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+        self._waiting[config.id] = done
+        try:
+            proc.stdin.write(f"{config.id} {dir}\n".encode())
+            await proc.stdin.drain()
+            code, reason = await done
+        finally:
+            self._waiting.pop(config.id, None)
+        if code:
+            raise _spawn_error(code, reason or f"dockyard-shim exited with {code}")
+        return ShimClient(os.path.join(dir, SOCKET))
+
+    async def close(self) -> None:
+        """End the spawner (shims it started live on)."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.stdin is not None:
+            proc.stdin.close()
+            await proc.wait()
+        if self._reader is not None:
+            await self._reader
+            self._reader = None
+
+    async def _running(self) -> asyncio.subprocess.Process | None:
+        async with self._lock:
+            if self._proc is not None and self._proc.returncode is None:
+                return self._proc
+            try:
+                self._proc = await asyncio.create_subprocess_exec(
+                    *self.shim,
+                    "--spawner",
+                    _CMDLINE_ROOM,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                )
+            except OSError:
+                self._proc = None
+                return None
+            self._reader = asyncio.create_task(self._read(self._proc))
+            return self._proc
+
+    async def _read(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            cid, _, rest = line.decode("utf-8", "replace").rstrip("\n").partition(" ")
+            code, _, reason = rest.partition(" ")
+            done = self._waiting.get(cid)
+            if done is not None and not done.done():
+                done.set_result((int(code) if code.isdigit() else 1, reason))
+        for done in self._waiting.values():  # the spawner died: nobody will answer
+            if not done.done():
+                done.set_result((1, "the shim spawner exited"))
+        await proc.wait()
+
+
+# room in the spawner's argument area for each forked shim's own command line (cmdline.py)
+_CMDLINE_ROOM = " " * 640
+
+
+def _spawn_error(code: int, msg: str) -> errdefs.DockyardError:
+    return errdefs.InvalidArgument(msg) if code == 2 else errdefs.Unknown(msg)
+
+
 async def spawn(*, shim: list[str], dir: str, config: ShimConfig) -> ShimClient:
     """Write `<dir>/shim.json`, run the shim and wait until it has created the container.
     On failure the runtime's error (the shim's last stderr line) is raised: InvalidArgument
@@ -88,9 +169,7 @@ async def spawn(*, shim: list[str], dir: str, config: ShimConfig) -> ShimClient:
     if proc.returncode != 0:
         lines = [ln for ln in err_bytes.decode("utf-8", "replace").splitlines() if ln.strip()]
         msg = lines[-1].strip() if lines else f"dockyard-shim exited with {proc.returncode}"
-        if proc.returncode == 2:
-            raise errdefs.InvalidArgument(msg)
-        raise errdefs.Unknown(msg)
+        raise _spawn_error(proc.returncode or 1, msg)
     return ShimClient(os.path.join(dir, SOCKET))
 
 

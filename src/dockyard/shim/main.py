@@ -38,8 +38,26 @@ def _parse(argv: list[str]) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--spawner"]:  # the rest is room for the shims' command lines
+        from dockyard.shim.spawner import serve
+
+        return serve()
     try:
-        cid, directory = _parse(sys.argv[1:] if argv is None else argv)
+        cid, directory = _parse(args)
+    except errdefs.InvalidArgument as err:
+        sys.stderr.write(f"{USAGE}{err}\n")
+        return 2
+    code, text = start(cid, directory)
+    if code:
+        sys.stderr.write(text + "\n")
+    return code
+
+
+def start(cid: str, directory: str, *, close: tuple[int, ...] = ()) -> tuple[int, str]:
+    """Fork the shim of container `cid` and wait until it has created the container:
+    (0, "") or (exit code, the reason). `close` are descriptors the shim must not keep."""
+    try:
         from dockyard.shim import config, logs
 
         cfg = config.load(directory)
@@ -47,14 +65,19 @@ def main(argv: list[str] | None = None) -> int:
             raise errdefs.InvalidArgument(f"shim.json is for container {cfg.id}, not {cid}")
         logs.validate_options(cfg.log.driver, cfg.log.opts)
     except errdefs.InvalidArgument as err:
-        sys.stderr.write(f"{USAGE}{err}\n")
-        return 2
+        return 2, str(err)
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid:
         os.close(wfd)
         return _await_ready(pid, rfd)
     os.close(rfd)
+    for fd in close:
+        os.close(fd)
+    if close:  # forked by the spawner: take the command line `ps` should show
+        from dockyard.shim.cmdline import set_cmdline
+
+        set_cmdline(["--id", cid, "--dir", directory])
     code = 1
     try:
         code = _shim(cfg, directory, wfd)
@@ -67,18 +90,20 @@ def main(argv: list[str] | None = None) -> int:
         os._exit(code)
 
 
-def _await_ready(pid: int, rfd: int) -> int:
-    """The parent: wait for the shim's word, and pass a failure on as exit code + stderr."""
+def _await_ready(pid: int, rfd: int) -> tuple[int, str]:
+    """The parent: wait for the shim's word; a failure comes back as (code, reason)."""
     chunks = []
     while chunk := os.read(rfd, 65536):
         chunks.append(chunk)
+    os.close(rfd)
     msg = b"".join(chunks).decode("utf-8", "replace")
     if msg.startswith("ok\n"):
-        return 0
+        return 0, ""
     os.waitpid(pid, 0)  # the failed shim has exited (or is about to): no zombie, no shim
     code, _, text = msg.partition("\n")
-    sys.stderr.write((text.strip() or "dockyard-shim exited during start-up") + "\n")
-    return int(code) if code.isdigit() else 1
+    return (int(code) if code.isdigit() else 1), (
+        text.strip() or "dockyard-shim exited during start-up"
+    )
 
 
 def _report(wfd: int, code: int, msg: str) -> None:

@@ -33,14 +33,23 @@ class _Function(_ctypes.CFuncPtr):
     _restype_ = _CInt
 
 
+def _prctl() -> _Function:
+    program = _ctypes.dlopen(None, 0)  # type: ignore[arg-type]  # NULL: the program itself
+    return _Function(_ctypes.dlsym(program, "prctl"))
+
+
+def set_name(name: str) -> None:
+    """Show as `name` (15 bytes at most) in ps/top's comm column."""
+    _prctl()(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
+
+
 def become_subreaper(name: str) -> None:
     """Adopt orphaned descendants (the container's init once `runtime create` exits, exec'd
     processes once `runtime exec --detach` exits) so the shim can waitpid() them, and show
     as `name` in ps/top (the comm; the cmdline stays `... dockyard-shim --id <cid> ...`)."""
     import os
 
-    program = _ctypes.dlopen(None, 0)  # type: ignore[arg-type]  # NULL: the program itself
-    prctl = _Function(_ctypes.dlsym(program, "prctl"))
+    prctl = _prctl()
     if prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         errno = _ctypes.get_errno()
         raise OSError(errno, f"prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(errno)}")

@@ -4,12 +4,19 @@ Every invocation is `<runtime> --root <root> --log <dir>/runtime.log --log-forma
 <runtime_args...> <verb> ...`, as containerd's runc shim calls it: errors arrive as JSON lines
 (`{"level":"error","msg":...}`) in the log, and the last one of an invocation is what the
 user reads. The runtime's stderr goes to the same file, for runtimes that only print.
+
+When the runtime is our own dockyard-runtime (the one installed beside this interpreter) the
+shim forks and runs its `main` in the child instead of starting a new interpreter: the same
+process tree and exit statuses, without 30 ms of interpreter start-up per create, start,
+kill and delete.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
+from dockyard.shim import prctl
 from dockyard.utils import jsonfast
 
 TYPE_CHECKING = False  # true for mypy; typing costs the shim start-up time and memory
@@ -41,6 +48,7 @@ class Runtime:
 
     def __init__(self, cfg: ShimConfig, directory: str) -> None:
         self.path = cfg.runtime
+        self.in_process = is_own_runtime(cfg.runtime)
         self.cid = cfg.id
         self.log = os.path.join(directory, LOG)
         self.prefix = [
@@ -64,6 +72,8 @@ class Runtime:
             fds = stdio if stdio is not None else (null, null, err)
             actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(fds)]
             argv = [*self.prefix, *args]
+            if self.in_process:
+                return Invocation(_fork_main(argv[1:], fds), args[0], offset)
             # Python ignores SIGPIPE (and SIGXFSZ); an ignored signal stays ignored across
             # exec, so without this the container would inherit it (subprocess's
             # restore_signals does the same).
@@ -101,3 +111,46 @@ class Runtime:
             return plain
         code = os.waitstatus_to_exitcode(status)
         return f"{self.path} {inv.verb} exited with status {code}"
+
+
+def is_own_runtime(path: str) -> bool:
+    """Whether `path` is the dockyard-runtime of this installation."""
+    own = os.path.join(os.path.dirname(sys.executable), "dockyard-runtime")
+    try:
+        return os.path.samefile(path, own)
+    except OSError:
+        return False
+
+
+def _fork_main(args: list[str], fds: tuple[int, int, int]) -> int:
+    """Run dockyard-runtime's main(args) in a forked child with `fds` as its stdio."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        # the cmdline stays the shim's until the container's execve; the comm says what it is
+        prctl.set_name("dockyard-rt")
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        # nothing of the shim may reach the runtime (and so the container's init, which
+        # holds them until execve): its sockets, the readiness pipe, the wakeup fd
+        os.closerange(3, 1 << 16)
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, *_RESTORE):
+            signal.signal(sig, signal.SIG_DFL)
+        from dockyard.runtime.main import main
+
+        code = main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException as exc:  # process boundary: say why, in the runtime's log
+        sys.stderr.write(f"dockyard-runtime: {exc!r}\n")
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)

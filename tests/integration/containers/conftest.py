@@ -103,8 +103,11 @@ def shim_pids(exec_root: Path) -> list[int]:
             continue
         try:
             argv = Path("/proc", entry, "cmdline").read_bytes().split(b"\0")
+            comm = Path("/proc", entry, "comm").read_text().strip()
         except OSError:
             continue
+        if comm != "dockyard-shim":
+            continue  # a runtime forked by a shim, or a container's init before execve
         if any(a.startswith(str(exec_root).encode()) for a in argv) and any(
             a.endswith(b"dockyard-shim") for a in argv
         ):

@@ -29,14 +29,18 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
 
 
 def shim_pids(directory: Path) -> list[int]:
-    """Processes whose command line is a shim serving `directory`."""
+    """Shims serving `directory`: their command line names it and their comm is
+    dockyard-shim (a runtime the shim forked shares its command line, not its comm)."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            comm = Path(f"/proc/{entry}/comm").read_text().strip()
         except OSError:
+            continue
+        if comm != "dockyard-shim":
             continue
         if (
             b"--dir" in argv
