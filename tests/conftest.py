@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +35,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A busybox root filesystem, made once per session; never write into it."""
     return busybox_rootfs(tmp_path_factory.mktemp("images") / "busybox")
+
+
+@pytest.fixture(scope="session")
+def busybox_tar(rootfs: Path) -> bytes:
+    """The busybox rootfs as `docker import` takes it: an uncompressed tar of "./..."."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        tar.add(rootfs, arcname=".")
+    return out.getvalue()
 
 
 @pytest.fixture

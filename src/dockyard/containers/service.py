@@ -42,6 +42,7 @@ from dockyard.images import timefmt
 from dockyard.images.delete import ImageUser
 from dockyard.images.filters import Filters
 from dockyard.shim.client import ShimClient, ShimStream
+from dockyard.snapshots.graphdriver import graph_driver
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,9 @@ class ContainerService:
         """ContainerInspectResponse (GET /containers/{id}/json)."""
         c = self.get(ref)
         return docs.inspect_doc(
-            c, graph_driver=self._graph_driver(c), sizes=self._sizes(c) if size else None
+            c,
+            graph_driver=graph_driver(self.deps.snapshotter, c.id),
+            sizes=self._sizes(c) if size else None,
         )
 
     def list(
@@ -608,22 +611,6 @@ class ContainerService:
         attributes.update(c.config.get("Labels") or {})
         attributes.update(extra)
         self.deps.events.publish("container", action, c.id, attributes)
-
-    def _graph_driver(self, c: Container) -> dict[str, Any]:
-        sn = self.deps.snapshotter
-        try:
-            upper = sn.upper_dir(c.id)
-            lowers = sn.lower_dirs(c.id)
-        except errdefs.DockyardError:
-            return {"Name": "overlay2", "Data": None}
-        base = os.path.dirname(upper)
-        data = {"LowerDir": ":".join(lowers)} if lowers else {}
-        data |= {
-            "MergedDir": os.path.join(base, "merged"),
-            "UpperDir": upper,
-            "WorkDir": os.path.join(base, "work"),
-        }
-        return {"Name": "overlay2", "Data": data}
 
     def _sizes(self, c: Container) -> tuple[int, int]:
         """(SizeRw, SizeRootFs)."""

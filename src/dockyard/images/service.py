@@ -21,7 +21,6 @@ tag, or two prunes, see a consistent store.
 from __future__ import annotations
 
 import builtins
-import os
 import threading
 from collections.abc import Sequence
 from typing import Any, BinaryIO
@@ -39,11 +38,10 @@ from dockyard.images.image import History, Image, config_json, parse_image
 from dockyard.images.reference import Reference
 from dockyard.images.store import ImageRecord, ImageStore, LayerBlob
 from dockyard.snapshots import unpack
+from dockyard.snapshots.graphdriver import DRIVER_NAME, graph_driver
 from dockyard.snapshots.snapshotter import Snapshotter
 
 __all__ = ["ImageService", "ImageUser", "InUse"]
-
-DRIVER_NAME = "overlay2"  # what `docker info` / inspect call Docker's overlay storage
 
 
 class ImageService:
@@ -108,19 +106,7 @@ class ImageService:
         """GraphDriver of inspect: overlay2's names for the top layer's directories."""
         if not record.chain_ids:
             return {"Name": DRIVER_NAME, "Data": None}
-        try:
-            upper = self.snapshotter.upper_dir(record.chain_id)
-            lowers = self.snapshotter.lower_dirs(record.chain_id)
-        except errdefs.DockyardError:
-            return {"Name": DRIVER_NAME, "Data": None}
-        base = os.path.dirname(upper)
-        data = {"LowerDir": ":".join(lowers)} if lowers else {}
-        data |= {
-            "MergedDir": os.path.join(base, "merged"),
-            "UpperDir": upper,
-            "WorkDir": os.path.join(base, "work"),
-        }
-        return {"Name": DRIVER_NAME, "Data": data}
+        return graph_driver(self.snapshotter, record.chain_id)
 
     def list(
         self,

@@ -8,7 +8,6 @@ import os
 import secrets
 import shutil
 import sys
-import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -113,14 +112,6 @@ def shim_pids(exec_root: Path) -> list[int]:
         ):
             pids.append(int(entry))
     return pids
-
-
-@pytest.fixture(scope="session")
-def busybox_tar(rootfs: Path) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        tar.add(rootfs, arcname=".")
-    return out.getvalue()
 
 
 @pytest.fixture

@@ -9,19 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.containers.test_commit import World, busybox_layer
+from tests.integration.containers.test_commit import World
 
 from dockyard import errdefs
 from dockyard.containers import archive
 
 pytestmark = [pytest.mark.root, pytest.mark.integration]
 
-__all__ = ["busybox_layer"]  # the session fixture, shared with test_commit
-
 
 @pytest.fixture
-def world(tmp_path: Path, busybox_layer: bytes) -> Iterator[World]:
-    w = World(tmp_path, busybox_layer)
+def world(tmp_path: Path, busybox_tar: bytes) -> Iterator[World]:
+    w = World(tmp_path, busybox_tar)
     try:
         yield w
     finally:

@@ -7,7 +7,6 @@ import os
 import secrets
 import shutil
 import stat
-import tarfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -131,17 +130,9 @@ class World:
         self.snapshotter.close()
 
 
-@pytest.fixture(scope="session")
-def busybox_layer(rootfs: Path) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        tar.add(rootfs, arcname=".")
-    return out.getvalue()
-
-
 @pytest.fixture
-def world(tmp_path: Path, busybox_layer: bytes) -> Iterator[World]:
-    w = World(tmp_path, busybox_layer)
+def world(tmp_path: Path, busybox_tar: bytes) -> Iterator[World]:
+    w = World(tmp_path, busybox_tar)
     try:
         yield w
     finally:
@@ -244,10 +235,10 @@ def test_commit_without_changes_adds_an_empty_layer_step(world: World) -> None:
     assert world.images.store.references(image_id) == []
 
 
-def test_commit_after_the_image_was_removed(world: World, busybox_layer: bytes) -> None:
+def test_commit_after_the_image_was_removed(world: World, busybox_tar: bytes) -> None:
     c = world.container()
     Path(f"{c.rootfs}/new").write_text("n")
-    world.images.import_image(io.BytesIO(busybox_layer), repo_tag="other:latest")
+    world.images.import_image(io.BytesIO(busybox_tar), repo_tag="other:latest")
     world.images.remove(world.image_id, force=True, in_use=lambda i: [ImageUser(id=c.id)])
     assert not world.images.store.exists(world.image_id)
     first = world.commit(c, repo="after")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,12 +28,3 @@ def daemon(tmp_path: Path) -> Iterator[ImageService]:
     service = open_service(tmp_path / "data")
     yield service
     service.store.close()
-
-
-@pytest.fixture(scope="session")
-def busybox_tar(rootfs: Path) -> bytes:
-    """The busybox rootfs as `docker import` takes it: an uncompressed tar of "./..."."""
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        tar.add(rootfs, arcname=".")
-    return out.getvalue()

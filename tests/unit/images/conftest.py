@@ -28,15 +28,6 @@ def service(tmp_path: Path) -> ImageService:
     return make_service(tmp_path / "daemon")
 
 
-@pytest.fixture(scope="session")
-def busybox_tar(rootfs: Path) -> bytes:
-    """The busybox rootfs as an uncompressed tar (entries "./bin/busybox", ...)."""
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        tar.add(rootfs, arcname=".")
-    return out.getvalue()
-
-
 def tar_of(files: dict[str, bytes]) -> bytes:
     """A small rootfs tar of regular files."""
     out = io.BytesIO()
