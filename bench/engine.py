@@ -9,6 +9,8 @@ driven by /usr/bin/docker (20.10) with the same arguments. Measured, per daemon:
   `--network none`;
 - `run_d_x20`: 20 `docker run -d busybox sleep 600` started at once (20 CLI processes), wall
   time until all have returned; `rm_f_x20`: then one `docker rm -f` of the 20 (median of 3);
+- `run_d_seq_x20`: 20 `docker run -d` one after the other, then `rm_f_seq_x20`: 20 `docker
+  rm -f` one after the other (the issue's own measurement; median of 3);
 - `list_200`: `GET /containers/json?all=1` with 200 created containers, median of 20 calls;
 - `idle_pss`: proportional set size (smaps_rollup) per running idle container of the shim
   that supervises it: dockyard-shim vs containerd-shim-runc-v2 (5 containers; ratio of KiB).
@@ -49,6 +51,10 @@ DEFAULT_WARMUP = 2
 CLI = "/usr/bin/docker"
 IMAGE = "busybox:latest"
 LABEL = "dockyard.bench=engine"
+BENCHMARKS = (
+    "run_rm", "run_rm_netnone", "run_d_x20", "rm_f_x20", "run_d_seq_x20", "rm_f_seq_x20",
+    "list_200", "idle_pss",
+)  # fmt: skip
 
 
 @dataclass(kw_only=True)
@@ -243,6 +249,34 @@ def _parallel(engines: list[_Engine], *, runs: int) -> tuple[Results, Results]:
     return started, removed
 
 
+def _sequential(engines: list[_Engine], *, runs: int) -> tuple[Results, Results]:
+    started: dict[str, _Result] = {}
+    removed: dict[str, _Result] = {}
+    for engine in engines:
+
+        def once(engine: _Engine = engine) -> None:
+            argv = ("run", "-d", "--label", LABEL, IMAGE, "sleep", "600")
+            start = time.perf_counter()
+            for _ in range(20):
+                engine.timed(*argv)
+            started[engine.name].samples.append((time.perf_counter() - start) * 1000)
+            ids = engine.docker("ps", "-aq", "--filter", f"label={LABEL}").stdout.split()
+            if len(ids) != 20:
+                raise RuntimeError(f"{len(ids)} containers after 20 `run -d`")
+            start = time.perf_counter()
+            for cid in ids:
+                engine.timed("rm", "-f", cid)
+            elapsed = (time.perf_counter() - start) * 1000
+            removed.setdefault(engine.name, _Result()).samples.append(elapsed)
+
+        for _ in range(runs):
+            _guarded(started, engine, once)
+            engine.clean()
+        if started[engine.name].error is not None:
+            removed.setdefault(engine.name, _Result()).error = started[engine.name].error
+    return started, removed
+
+
 def _list_200(engines: list[_Engine], *, calls: int) -> dict[str, _Result]:
     results: dict[str, _Result] = {}
     for engine in engines:
@@ -355,14 +389,12 @@ def _pss_rows(results: dict[str, _Result], failures: dict[str, str]) -> list[Row
 
 
 def measure(*, runs: int | None = None, warmup: int | None = None) -> list[Row]:
-    """The six engine benchmarks above for dockerd and dockyardd; ratios against dockerd."""
+    """The engine benchmarks above for dockerd and dockyardd; ratios against dockerd."""
     runs = DEFAULT_RUNS if runs is None else runs
     warmup = DEFAULT_WARMUP if warmup is None else warmup
     if os.geteuid() != 0:
         return [
-            row
-            for b in ("run_rm", "run_rm_netnone", "run_d_x20", "rm_f_x20", "list_200", "idle_pss")
-            for row in _rows(b, {}, dict.fromkeys(SUBJECTS, "needs root"))
+            row for b in BENCHMARKS for row in _rows(b, {}, dict.fromkeys(SUBJECTS, "needs root"))
         ]
     tmp = Path(tempfile.mkdtemp(prefix="dockyard-bench-engine-"))
     failures: dict[str, str] = {}
@@ -375,6 +407,9 @@ def measure(*, runs: int | None = None, warmup: int | None = None) -> list[Row]:
             started, removed = _parallel(engines, runs=max(1, min(runs, 3)))
             rows += _rows("run_d_x20", started, failures)
             rows += _rows("rm_f_x20", removed, failures)
+            started, removed = _sequential(engines, runs=max(1, min(runs, 3)))
+            rows += _rows("run_d_seq_x20", started, failures)
+            rows += _rows("rm_f_seq_x20", removed, failures)
             rows += _rows("list_200", _list_200(engines, calls=20), failures)
             rows += _pss_rows(_idle_pss(engines), failures)
     finally:

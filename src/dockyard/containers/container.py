@@ -36,6 +36,7 @@ class Container:
         self.name = name  # without Docker's leading "/"
         self.created = created
         self.image_id = image_id
+        self.chain_id = ""  # the image's top layer at create (the init layer's parent)
         self.config = config
         self.host_config = host_config
         self.data_dir = data_dir  # data-root/containers/<id>
@@ -104,6 +105,7 @@ class Container:
             "name": self.name,
             "created": self.created,
             "image_id": self.image_id,
+            "chain_id": self.chain_id,
             "config": self.config,
             "host_config": self.host_config,
             "data_dir": self.data_dir,
@@ -130,6 +132,7 @@ class Container:
             exec_dir=data["exec_dir"],
             state=State.from_json(data["state"]),
         )
+        c.chain_id = data.get("chain_id", "")
         c.restart_count = data.get("restart_count", 0)
         c.manually_stopped = data.get("manually_stopped", False)
         c.has_been_started = data.get("has_been_started", False)

@@ -12,35 +12,35 @@ Lifecycle of one exec (daemon/exec.go):
 An exec that has exited stays inspectable for a while (moby's 5-minute GC); one that never
 started or was still running when its container went away is dropped at once, as moby's
 container Cleanup does. Health checks run their probes through `run()`.
+
+The exec record and its wire forms are in execconfig.py, what is particular to a probe in
+probe.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
-import os
-import secrets
-import signal
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from dockyard import errdefs
-from dockyard.containers import attach
+from dockyard.containers import attach, execconfig, probe
 from dockyard.containers.container import Container
 from dockyard.containers.deps import ContainerDeps
+from dockyard.containers.execconfig import ExecConfig as ExecConfig
+from dockyard.containers.probe import MAX_PROBE_OUTPUT as MAX_PROBE_OUTPUT
+from dockyard.containers.probe import PROBE_START_TIMEOUT as PROBE_START_TIMEOUT
+from dockyard.containers.probe import go_duration as go_duration
 from dockyard.containers.spec import exec_process
 from dockyard.containers.state import Status
 from dockyard.containers.streams import STDOUT, Conn, wire
 from dockyard.shim.client import ExecState, ShimClient, ShimStream
-from dockyard.utils.record import record
 
 log = logging.getLogger(__name__)
 
-MAX_PROBE_OUTPUT = 4096  # moby's health.go maxOutputLen
-PROBE_START_TIMEOUT = 30.0  # moby: starting the probe's exec may take this long
 EXITED_TTL = 600.0  # seconds an exited exec stays inspectable (moby: 5 to 10 minutes)
 DETACHED_POLL = 0.25  # seconds between exec_state looks for a detached exec
 RESIZE_WAIT = 10.0  # moby waits this long for the exec to start before a resize
@@ -56,61 +56,6 @@ class ExecShim(Protocol):
     async def exec_state(self, exec_id: str) -> ExecState: ...
 
     async def resize(self, *, height: int, width: int, exec_id: str = "") -> None: ...
-
-
-@record
-class ExecConfig:
-    """One exec instance (moby's container.ExecConfig)."""
-
-    id: str
-    container_id: str
-    entrypoint: str
-    args: list[str]
-    env: list[str]
-    user: str
-    working_dir: str
-    tty: bool
-    privileged: bool
-    open_stdin: bool
-    open_stdout: bool
-    open_stderr: bool
-    detach_keys: bytes
-    console_size: tuple[int, int] | None
-    running: bool = False
-    exit_code: int | None = None
-    pid: int = 0
-    exited_at: float = 0.0  # monotonic time of the exit, for the GC
-
-    @property
-    def cmd_text(self) -> str:
-        """The event suffix: moby's Entrypoint + " " + strings.Join(Args, " ")."""
-        return self.entrypoint + " " + " ".join(self.args)
-
-
-def go_duration(seconds: float) -> str:
-    """Go's time.Duration.String(): "30s", "1.5s", "100ms", "1m30s", "1h0m0s"."""
-    ns = round(seconds * 1e9)
-    if ns == 0:
-        return "0s"
-    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
-    if ns < 1_000_000_000:
-        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
-            if ns >= size:
-                return sign + _decimal(ns, size) + unit
-    hours, rest = divmod(ns, 3_600_000_000_000)
-    minutes, rest = divmod(rest, 60_000_000_000)
-    text = _decimal(rest, 1_000_000_000) + "s"
-    if hours:
-        return f"{sign}{hours}h{minutes}m{text}"
-    if minutes:
-        return f"{sign}{minutes}m{text}"
-    return sign + text
-
-
-def _decimal(value: int, unit: int) -> str:
-    whole, fraction = divmod(value, unit)
-    digits = len(str(unit)) - 1
-    return f"{whole}.{fraction:0{digits}d}".rstrip("0").rstrip(".") if fraction else str(whole)
 
 
 def start_exit_code(err: Exception) -> int:
@@ -148,7 +93,7 @@ class Execs:
         self._deps = deps
         self._shim = shim  # socket path -> client (tests hand in a fake shim)
         # SIGKILL to a probe past its timeout, by host pid: the shim protocol has no exec kill
-        self._kill = kill or _kill
+        self._kill = kill or probe.kill_probe
         self._execs: dict[str, ExecConfig] = {}
         self._started: dict[str, asyncio.Event] = {}
         self._watchers: dict[str, asyncio.Task[None]] = {}
@@ -167,29 +112,7 @@ class Execs:
 
     def inspect(self, exec_id: str) -> dict[str, Any]:
         """ExecInspectResponse (GET /exec/{id}/json)."""
-        ec = self._get(exec_id)
-        process: dict[str, Any] = {
-            "tty": ec.tty,
-            "entrypoint": ec.entrypoint,
-            "arguments": list(ec.args),
-            "privileged": ec.privileged,
-        }
-        if ec.user:
-            process["user"] = ec.user
-        return {
-            "ID": ec.id,
-            "Running": ec.running,
-            "ExitCode": ec.exit_code,
-            "ProcessConfig": process,
-            "OpenStdin": ec.open_stdin,
-            "OpenStdout": ec.open_stdout,
-            "OpenStderr": ec.open_stderr,
-            "CanRemove": False,
-            "ContainerID": ec.container_id,
-            # moby's DetachKeys is a []byte, which Go's JSON writes as base64
-            "DetachKeys": base64.b64encode(ec.detach_keys).decode(),
-            "Pid": ec.pid,
-        }
+        return execconfig.inspect_response(self._get(exec_id))
 
     # -- create -------------------------------------------------------------------------------
 
@@ -199,26 +122,7 @@ class Execs:
         if not cmd:
             raise errdefs.InvalidArgument("No exec command specified")
         _check_live(container)
-        detach_keys = b""
-        if body.get("DetachKeys"):
-            detach_keys = attach.parse_detach_keys(str(body["DetachKeys"]))
-        size = body.get("ConsoleSize")
-        ec = ExecConfig(
-            id=secrets.token_hex(32),
-            container_id=container.id,
-            entrypoint=cmd[0],
-            args=cmd[1:],
-            env=[str(e) for e in body.get("Env") or []],
-            user=str(body.get("User") or container.config.get("User") or ""),
-            working_dir=str(body.get("WorkingDir") or container.config.get("WorkingDir") or ""),
-            tty=bool(body.get("Tty")),
-            privileged=bool(body.get("Privileged")),
-            open_stdin=bool(body.get("AttachStdin")),
-            open_stdout=bool(body.get("AttachStdout")),
-            open_stderr=bool(body.get("AttachStderr")),
-            detach_keys=detach_keys,
-            console_size=(int(size[0]), int(size[1])) if size and size[0] and size[1] else None,
-        )
+        ec = execconfig.from_create_body(container, body, cmd=cmd)
         self._register(container, ec)
         return ec.id
 
@@ -410,22 +314,7 @@ class Execs:
         killed and the answer is (-1, "Health check exceeded timeout (<timeout>)[: output]").
         Errors starting it raise errdefs kinds."""
         _check_live(container)
-        ec = ExecConfig(
-            id=secrets.token_hex(32),
-            container_id=container.id,
-            entrypoint=cmd[0],
-            args=list(cmd[1:]),
-            env=[],
-            user=str(container.config.get("User") or ""),
-            working_dir=str(container.config.get("WorkingDir") or ""),
-            tty=False,
-            privileged=False,
-            open_stdin=False,
-            open_stdout=True,
-            open_stderr=True,
-            detach_keys=b"",
-            console_size=None,
-        )
+        ec = probe.probe_config(container, cmd)
         self._register(container, ec)
         ec.running = True
         self._publish(container, f"exec_start: {ec.cmd_text}", {"execID": ec.id})
@@ -456,7 +345,7 @@ class Execs:
             self._kill(ec.pid)
             reader.cancel()
             stream.close()
-            self._finish(container, ec, _killed_code(stream))
+            self._finish(container, ec, probe.killed_code(stream))
             raise
         if reader not in done:
             self._kill(ec.pid)
@@ -464,11 +353,8 @@ class Execs:
             await asyncio.wait({reader}, timeout=PROBE_START_TIMEOUT)
             reader.cancel()
             stream.close()
-            self._finish(container, ec, _killed_code(stream))
-            message = f"Health check exceeded timeout ({go_duration(timeout)})"
-            if output:
-                message += ": " + bytes(output).decode(errors="replace")
-            return -1, message.encode()
+            self._finish(container, ec, probe.killed_code(stream))
+            return -1, probe.timeout_message(timeout, bytes(output))
         stream.close()
         if reader.exception() is not None:
             ec.running = False
@@ -492,14 +378,3 @@ class Execs:
         attributes["name"] = container.name
         attributes.update(extra)
         self._deps.events.publish("container", action, container.id, attributes)
-
-
-def _kill(pid: int) -> None:
-    if pid <= 0:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-
-
-def _killed_code(stream: ShimStream) -> int:
-    return stream.exit_status.exit_code if stream.exit_status is not None else 137

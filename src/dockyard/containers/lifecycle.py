@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import signal as signals
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from dockyard import errdefs
-from dockyard.containers import restartpolicy
+from dockyard.containers import bundle, restartpolicy, rootfs
 from dockyard.containers.container import Container
 from dockyard.containers.deps import ContainerDeps
-from dockyard.containers.etcfiles import write_etc_files
 from dockyard.containers.execs import Execs
 from dockyard.containers.health import HealthMonitor
-from dockyard.containers.spec import generate_spec
+from dockyard.containers.signals import signal_number
 from dockyard.containers.state import Status
 from dockyard.images import timefmt
-from dockyard.shim.client import ExitStatus, LogConfig, ShimClient, ShimConfig, Spawner
-from dockyard.snapshots import mount as snapmount
-from dockyard.utils import jsonfast
+from dockyard.shim.client import ExitStatus, ShimClient, Spawner
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +117,11 @@ class Lifecycle:
         info = self.deps.runtimes.get(runtime)
         if info is None:
             raise errdefs.InvalidArgument(f"Unknown runtime specified {runtime}")
-        rootfs = await asyncio.to_thread(self.mount_rootfs, c)
+        root = await asyncio.to_thread(self.mount_rootfs, c)
         try:
-            client = await self._create_task(c, runtime=runtime, rootfs=rootfs)
+            client = await bundle.create_task(
+                c, deps=self.deps, spawner=self._spawner, runtime=runtime, rootfs=root
+            )
         except errdefs.DockyardError as err:
             await asyncio.to_thread(self.unmount_rootfs, c)
             self._record_start_error(c, err)
@@ -147,39 +145,6 @@ class Lifecycle:
         self._publish(c, "start", {})
         if _healthcheck_enabled(c):
             self._health.start(c)
-
-    async def _create_task(self, c: Container, *, runtime: str, rootfs: str) -> ShimClient:
-        """Write the bundle and spawn the shim, which runs `runtime create`."""
-        defaults = self.deps.defaults
-        host_network = c.host_config.get("NetworkMode") == "host"
-        await asyncio.to_thread(write_etc_files, c, defaults=defaults, host_network=host_network)
-        spec = await asyncio.to_thread(
-            generate_spec,
-            c,
-            rootfs=rootfs,
-            defaults=defaults,
-            netns_path=None,
-            init=bool(c.host_config.get("Init")),
-        )
-        await asyncio.to_thread(_write_bundle, c, spec)
-        info = self.deps.runtimes[runtime]
-        log_config = c.host_config.get("LogConfig") or {}
-        config = ShimConfig(
-            id=c.id,
-            bundle=c.bundle,
-            runtime=info.path,
-            runtime_root=self.deps.runtime_root(runtime),
-            runtime_args=tuple(info.args),
-            tty=c.tty,
-            open_stdin=bool(c.config.get("OpenStdin")),
-            console_size=_console_size(c),
-            log=LogConfig(
-                driver=log_config.get("Type") or "json-file",
-                path=c.log_path,
-                opts=dict(log_config.get("Config") or {}),
-            ),
-        )
-        return await self._spawner.spawn(dir=c.exec_dir, config=config)
 
     def _record_start_error(self, c: Container, err: Exception) -> None:
         """moby's SetError + exit code: 127 no such command, 126 not executable, else 128."""
@@ -306,7 +271,7 @@ class Lifecycle:
             self._save(c)
             client = self._shims[c.id]
             exited = self.exit_future(c)
-        sig = parse_signal(signal or c.config.get("StopSignal") or "SIGTERM")
+        sig = signal_number(signal or c.config.get("StopSignal") or "SIGTERM")
         if timeout is None:
             timeout = c.config.get("StopTimeout")
             timeout = DEFAULT_STOP_TIMEOUT if timeout is None else int(timeout)
@@ -323,7 +288,7 @@ class Lifecycle:
         return True
 
     async def kill(self, c: Container, *, signal: str = "KILL") -> None:
-        sig = parse_signal(signal or "KILL")
+        sig = signal_number(signal or "KILL")
         async with c.lock:
             if not c.state.status.is_live():
                 raise errdefs.Conflict(
@@ -389,31 +354,13 @@ class Lifecycle:
     # -- rootfs -------------------------------------------------------------------------------
 
     def rootfs_path(self, c: Container) -> str:
-        upper = self.deps.snapshotter.upper_dir(c.id)
-        return os.path.join(os.path.dirname(upper), "merged")
+        return rootfs.path(self.deps.snapshotter, c)
 
     def mount_rootfs(self, c: Container) -> str:
-        """Mount the rw snapshot (idempotent: a live-restored container is still mounted)."""
-        target = self.rootfs_path(c)
-        os.makedirs(target, mode=0o755, exist_ok=True)
-        if not os.path.ismount(target):
-            snapmount.mount_all(self.deps.snapshotter.mounts(c.id), target)
-        c.rootfs = target
-        return target
+        return rootfs.mount(self.deps.snapshotter, c)
 
     def unmount_rootfs(self, c: Container) -> None:
-        try:
-            target = self.rootfs_path(c)
-        except errdefs.NotFound:
-            return
-        try:
-            snapmount.unmount(target)
-        except errdefs.FailedPrecondition as err:
-            # something still has a file open in it (a `docker cp` client gone mid-way):
-            # detach it now; the kernel frees it when the last user lets go
-            log.warning("container %s: %s; detaching the mount", c.id[:12], err)
-            snapmount.detach(target)
-        c.rootfs = ""
+        rootfs.unmount(self.deps.snapshotter, c)
 
     async def _discard_shim(self, client: ShimClient) -> None:
         try:
@@ -503,42 +450,6 @@ class Lifecycle:
         await self._spawner.close()
 
 
-def parse_signal(value: str) -> int:
-    """A signal as Docker accepts it: "KILL", "SIGKILL", "9", "SIGRTMIN+3"."""
-    text = value.strip().upper()
-    if text.isdigit():
-        number = int(text)
-        if 0 < number < signals.NSIG:
-            return number
-        raise errdefs.InvalidArgument(f"Invalid signal: {value}")
-    name = text if text.startswith("SIG") else "SIG" + text
-    if name.startswith("SIGRTMIN+") or name.startswith("SIGRTMAX-"):
-        base, _, offset = name.partition("+" if "+" in name else "-")
-        if offset.isdigit():
-            n = int(offset)
-            number = signals.SIGRTMIN + n if base == "SIGRTMIN" else signals.SIGRTMAX - n
-            if signals.SIGRTMIN <= number <= signals.SIGRTMAX:
-                return int(number)
-    try:
-        return int(signals.Signals[name])
-    except KeyError:
-        raise errdefs.InvalidArgument(f"Invalid signal: {value}") from None
-
-
 def _healthcheck_enabled(c: Container) -> bool:
     test = (c.config.get("Healthcheck") or {}).get("Test") or []
     return bool(test) and test[0] != "NONE"
-
-
-def _console_size(c: Container) -> tuple[int, int] | None:
-    size = c.host_config.get("ConsoleSize") or [0, 0]
-    return (int(size[0]), int(size[1])) if c.tty and size[0] and size[1] else None
-
-
-def _write_bundle(c: Container, spec: dict[str, Any]) -> None:
-    os.makedirs(c.bundle, mode=0o700, exist_ok=True)
-    path = os.path.join(c.bundle, "config.json")
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(jsonfast.dumps(spec))
-    os.replace(tmp, path)

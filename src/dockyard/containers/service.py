@@ -15,21 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import contextlib
 import logging
 import os
-import secrets
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from dockyard import errdefs
 from dockyard.containers import attach as attaching
-from dockyard.containers import docs, initlayer, names, stats, top
+from dockyard.containers import docs, names, rwlayer, stats, top
 from dockyard.containers import logs as logreading
 from dockyard.containers.cgroups import apply_update, merge_update
 from dockyard.containers.container import Container
-from dockyard.containers.createconfig import parse_create, validate_update
+from dockyard.containers.create import build
+from dockyard.containers.createconfig import validate_update
 from dockyard.containers.deps import ContainerDeps
 from dockyard.containers.execs import Execs
 from dockyard.containers.fileops import FileOps
@@ -48,10 +46,6 @@ log = logging.getLogger(__name__)
 
 Filters_ = dict[str, list[str]]
 _WAIT_CONDITIONS = ("", "not-running", "next-exit", "removed")
-_NO_BRIDGE = (
-    "bridge networking is not available yet: the container gets its own network namespace "
-    "with loopback only"
-)
 
 
 class ContainerService:
@@ -160,75 +154,24 @@ class ContainerService:
         self, *, name: str, body: dict[str, Any], platform: str = "", api_version: str = "1.51"
     ) -> tuple[str, builtins.list[str]]:
         """POST /containers/create: (id, warnings). name "" generates adjective_surname."""
-        if not isinstance(body, dict):
-            raise errdefs.InvalidArgument("config cannot be empty in order to create a container")
-        name = names.validate(name) if name else names.generate(lambda n: n in self._by_name)
-        if name in self._by_name:
-            raise name_conflict(name, self._by_name[name])
-        image_ref = body.get("Image")
-        if not isinstance(image_ref, str) or not image_ref:
-            raise errdefs.InvalidArgument("No image specified")  # moby's create check
-        record = self.deps.images.get(image_ref)
-        image = self.deps.images.image(record.id)
-        cid = _new_id(self._by_id)
-        req = parse_create(
-            body,
-            image=image,
-            api_version=api_version,
-            container_id=cid,
-            defaults=self.deps.defaults,
-            default_runtime=self.deps.default_runtime,
-        )
-        warnings = builtins.list(req.warnings)
-        mode = req.host_config.get("NetworkMode") or "default"
-        if mode in ("default", "bridge"):
-            log.info("container %s: %s", name, _NO_BRIDGE)
-        elif mode not in ("none", "host") and not mode.startswith("container:"):
-            raise errdefs.NotFound(f"network {mode} not found")
-        runtime = req.host_config.get("Runtime") or self.deps.default_runtime
-        if runtime not in self.deps.runtimes:
-            raise errdefs.InvalidArgument(f"Unknown runtime specified {runtime}")
-        c = Container(
-            id=cid,
+        c, warnings = build(
+            self.deps,
             name=name,
-            created=timefmt.now_rfc3339(),
-            image_id=record.id,
-            config=req.config,
-            host_config=req.host_config,
-            data_dir=os.path.join(self.deps.data_root, "containers", cid),
-            exec_dir=os.path.join(self.deps.exec_root, "containers", cid),
+            body=body,
+            api_version=api_version,
+            taken=self._by_name,
+            ids=self._by_id,
         )
-        c.mounts = builtins.list(req.mounts)
-        await asyncio.to_thread(self._create_files, c, record.chain_id)
+        await asyncio.to_thread(rwlayer.create, self.deps, c)
         try:
             self.store.add(c)
         except BaseException:
-            await asyncio.to_thread(self._remove_files, c)
+            await asyncio.to_thread(rwlayer.remove, self.deps, c)
             raise
-        self._by_id[cid] = c
-        self._by_name[name] = cid
+        self._by_id[c.id] = c
+        self._by_name[c.name] = c.id
         self._publish(c, "create", {})
-        return cid, warnings
-
-    def _create_files(self, c: Container, parent: str) -> None:
-        """The init layer, the rw layer on top of it, and the container's data dir."""
-        sn = self.deps.snapshotter
-        init = c.id + "-init"
-        sn.prepare(init + "-key", parent)
-        try:
-            initlayer.populate(sn.upper_dir(init + "-key"))
-            sn.commit(init, init + "-key")
-        except BaseException:
-            sn.remove(init + "-key")
-            raise
-        try:
-            sn.prepare(c.id, init)
-            os.makedirs(c.data_dir, mode=0o710)
-        except BaseException:
-            for key in (c.id, init):
-                with contextlib.suppress(errdefs.NotFound):
-                    sn.remove(key)
-            raise
+        return c.id, warnings
 
     async def start(self, ref: str) -> bool:
         """POST /containers/{id}/start; False when it was already running (Docker's 304)."""
@@ -280,7 +223,7 @@ class ContainerService:
             c.state.move(Status.REMOVING)
             self.lifecycle.forget(c)
             try:
-                await asyncio.to_thread(self._remove_files, c)
+                await asyncio.to_thread(rwlayer.remove, self.deps, c)
             except BaseException:
                 c.state.move(Status.DEAD)
                 self._save(c)
@@ -291,14 +234,6 @@ class ContainerService:
         for fut in self._removed.pop(c.id, []):
             if not fut.done():
                 fut.set_result(c.state.exit_code)
-
-    def _remove_files(self, c: Container) -> None:
-        self.lifecycle.unmount_rootfs(c)
-        for key in (c.id, c.id + "-init"):
-            with contextlib.suppress(errdefs.NotFound):
-                self.deps.snapshotter.remove(key)
-        shutil.rmtree(c.data_dir, ignore_errors=True)
-        shutil.rmtree(c.exec_dir, ignore_errors=True)
 
     def _drop(self, c: Container) -> None:
         self._by_id.pop(c.id, None)
@@ -645,11 +580,3 @@ def _refuse_live(c: Container) -> None:
             f"You cannot remove a running container {c.id}. Stop the container before "
             "attempting removal or force remove"
         )
-
-
-def _new_id(taken: dict[str, Container]) -> str:
-    """64 hex digits that are not all numeric in the short form (Docker's rule)."""
-    while True:
-        cid = secrets.token_hex(32)
-        if cid not in taken and not cid[:12].isdigit():
-            return cid
