@@ -82,6 +82,12 @@ class Spawner:
         self._waiting: dict[str, asyncio.Future[tuple[int, str]]] = {}
         self._lock = asyncio.Lock()
 
+    @property
+    def pid(self) -> int | None:
+        """The spawner process, while it runs."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.returncode is None else None
+
     async def spawn(self, *, dir: str, config: ShimConfig) -> ShimClient:
         """As `spawn()`: write shim.json, start the shim, return once the container exists."""
         proc = await self._running()
