@@ -17,7 +17,11 @@ from dockyard import errdefs
 from dockyard.containers.streams import Conn, wire
 
 if TYPE_CHECKING:
-    from dockyard.shim.client import ShimStream
+    from typing import Any
+
+    from dockyard.containers.container import Container
+    from dockyard.containers.lifecycle import Lifecycle
+    from dockyard.shim.client import ShimClient, ShimStream
 
 DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
 _CTRL_SPECIAL = {"@": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31}
@@ -117,3 +121,33 @@ async def pump(
     with contextlib.suppress(ConnectionError, OSError):
         await conn.close_write()
     return detached.is_set()
+
+
+async def join(
+    c: Container,
+    lifecycle: Lifecycle,
+    removed: asyncio.Future[int],
+    *,
+    stdin: bool,
+    stdout: bool,
+    stderr: bool,
+) -> ShimStream | None:
+    """The container's stdio from its shim: now if it runs, else at its next start (between
+    `runtime create` and `start`); None if it is removed (`removed` resolves) first."""
+    once = stdin and bool(c.config.get("StdinOnce"))
+    want = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "close_stdin": once}
+    async with c.lock:
+        if c.running:
+            return await lifecycle.shim(c).attach(**want)
+        joined: asyncio.Future[ShimStream] = asyncio.get_running_loop().create_future()
+
+        async def hook(client: ShimClient) -> None:
+            joined.set_result(await client.attach(**want))
+
+        unregister = lifecycle.before_start(c, hook)
+    try:
+        either: set[asyncio.Future[Any]] = {joined, removed}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        unregister()
+    return joined.result() if joined.done() and not joined.cancelled() else None

@@ -9,6 +9,10 @@
 `ref` arguments are a full id, a unique id prefix or a name (with or without "/"); an unknown
 ref is NotFound "No such container: <ref>". Methods raise errdefs kinds that api/errors.py maps
 to Docker's status codes. Output streams (logs, attach, exec) are Docker wire bytes.
+
+This is the one backend the API's container and exec routers ask for, so it lists every
+operation; each is a lookup plus a call into the module that does the work (create.py,
+lifecycle.py, attach.py, execs.py, fileops.py, ...), which is why it is longer than most.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from dockyard.containers.streams import Conn
 from dockyard.images import timefmt
 from dockyard.images.delete import ImageUser
 from dockyard.images.filters import Filters
-from dockyard.shim.client import ShimClient, ShimStream
+from dockyard.shim.client import ShimStream
 from dockyard.snapshots.graphdriver import graph_driver
 
 log = logging.getLogger(__name__)
@@ -392,28 +396,15 @@ class ContainerService:
         self, c: Container, *, stdin: bool, stdout: bool, stderr: bool
     ) -> ShimStream | None:
         """The shim stream now, or (not running) at the next start; None if removed first."""
-        once = stdin and bool(c.config.get("StdinOnce"))
-        want = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "close_stdin": once}
-        async with c.lock:
-            if c.running:
-                return await self.lifecycle.shim(c).attach(**want)
-            loop = asyncio.get_running_loop()
-            joined: asyncio.Future[ShimStream] = loop.create_future()
-
-            async def hook(client: ShimClient) -> None:
-                joined.set_result(await client.attach(**want))
-
-            unregister = self.lifecycle.before_start(c, hook)
-            removed: asyncio.Future[int] = loop.create_future()
-            self._removed.setdefault(c.id, []).append(removed)
+        removed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._removed.setdefault(c.id, []).append(removed)
         try:
-            either: set[asyncio.Future[Any]] = {joined, removed}
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            return await attaching.join(
+                c, self.lifecycle, removed, stdin=stdin, stdout=stdout, stderr=stderr
+            )
         finally:
-            unregister()
             if not removed.done():
                 removed.cancel()
-        return joined.result() if joined.done() and not joined.cancelled() else None
 
     async def resize(self, ref: str, *, height: int, width: int) -> None:
         c = self.get(ref)
