@@ -224,48 +224,32 @@ def _run_rm(
 Results = dict[str, _Result]
 
 
-def _parallel(engines: list[_Engine], *, runs: int) -> tuple[Results, Results]:
+def _twenty(engines: list[_Engine], *, runs: int, at_once: bool) -> tuple[Results, Results]:
+    """20 `run -d` (all at once, or one after the other), then their removal (one `rm -f` of
+    all 20, or 20 `rm -f` one after the other)."""
     started: dict[str, _Result] = {}
     removed: dict[str, _Result] = {}
+    argv = ("run", "-d", "--label", LABEL, IMAGE, "sleep", "600")
     for engine in engines:
 
         def once(engine: _Engine = engine) -> None:
-            argv = ("run", "-d", "--label", LABEL, IMAGE, "sleep", "600")
-            with ThreadPoolExecutor(max_workers=20) as pool:
-                start = time.perf_counter()
-                list(pool.map(lambda _: engine.timed(*argv), range(20)))
-                started[engine.name].samples.append((time.perf_counter() - start) * 1000)
-            ids = engine.docker("ps", "-aq", "--filter", f"label={LABEL}").stdout.split()
-            if len(ids) != 20:
-                raise RuntimeError(f"{len(ids)} containers after 20 `run -d`")
-            rm = engine.timed("rm", "-f", *ids)
-            removed.setdefault(engine.name, _Result()).samples.append(rm)
-
-        for _ in range(runs):
-            _guarded(started, engine, once)
-            engine.clean()
-        if started[engine.name].error is not None:
-            removed.setdefault(engine.name, _Result()).error = started[engine.name].error
-    return started, removed
-
-
-def _sequential(engines: list[_Engine], *, runs: int) -> tuple[Results, Results]:
-    started: dict[str, _Result] = {}
-    removed: dict[str, _Result] = {}
-    for engine in engines:
-
-        def once(engine: _Engine = engine) -> None:
-            argv = ("run", "-d", "--label", LABEL, IMAGE, "sleep", "600")
             start = time.perf_counter()
-            for _ in range(20):
-                engine.timed(*argv)
+            if at_once:
+                with ThreadPoolExecutor(max_workers=20) as pool:
+                    list(pool.map(lambda _: engine.timed(*argv), range(20)))
+            else:
+                for _ in range(20):
+                    engine.timed(*argv)
             started[engine.name].samples.append((time.perf_counter() - start) * 1000)
             ids = engine.docker("ps", "-aq", "--filter", f"label={LABEL}").stdout.split()
             if len(ids) != 20:
                 raise RuntimeError(f"{len(ids)} containers after 20 `run -d`")
             start = time.perf_counter()
-            for cid in ids:
-                engine.timed("rm", "-f", cid)
+            if at_once:
+                engine.timed("rm", "-f", *ids)
+            else:
+                for cid in ids:
+                    engine.timed("rm", "-f", cid)
             elapsed = (time.perf_counter() - start) * 1000
             removed.setdefault(engine.name, _Result()).samples.append(elapsed)
 
@@ -404,10 +388,10 @@ def measure(*, runs: int | None = None, warmup: int | None = None) -> list[Row]:
             rows += _rows("run_rm", _run_rm(engines, runs=runs, warmup=warmup, extra=()), failures)
             netnone = _run_rm(engines, runs=runs, warmup=warmup, extra=("--network", "none"))
             rows += _rows("run_rm_netnone", netnone, failures)
-            started, removed = _parallel(engines, runs=max(1, min(runs, 3)))
+            started, removed = _twenty(engines, runs=max(1, min(runs, 3)), at_once=True)
             rows += _rows("run_d_x20", started, failures)
             rows += _rows("rm_f_x20", removed, failures)
-            started, removed = _sequential(engines, runs=max(1, min(runs, 3)))
+            started, removed = _twenty(engines, runs=max(1, min(runs, 3)), at_once=False)
             rows += _rows("run_d_seq_x20", started, failures)
             rows += _rows("rm_f_seq_x20", removed, failures)
             rows += _rows("list_200", _list_200(engines, calls=20), failures)
