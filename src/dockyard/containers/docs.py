@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from dockyard import errdefs
@@ -161,7 +163,9 @@ def human_duration(ns: int) -> str:
 class ListFilter:
     """`docker ps --filter` (moby's list filters), checked against one container at a time."""
 
-    def __init__(self, raw: dict[str, list[str]] | None, resolve: Any) -> None:
+    def __init__(
+        self, raw: dict[str, list[str]] | None, resolve: Callable[[str], Container]
+    ) -> None:
         self.f = Filters(raw, accepted=LIST_FILTERS)
         for status in self.f.get("status"):
             if status not in _STATUSES:
@@ -170,7 +174,7 @@ class ListFilter:
             if health not in _HEALTH:
                 raise errdefs.InvalidArgument(f"Unrecognised filter value for health: {health}")
         self.exited = [_int_filter("exited", v) for v in self.f.get("exited")]
-        # before/since name containers; resolve(ref) -> Container (NotFound propagates as Docker)
+        # before/since name containers: an unknown one is NotFound, as Docker answers
         self.before = [resolve(r).created for r in self.f.get("before")]
         self.since = [resolve(r).created for r in self.f.get("since")]
         self.ancestors = self.f.get("ancestor")
@@ -230,8 +234,6 @@ def _normal_port(value: str) -> str:
 
 def _name_matches(pattern: str, name: str) -> bool:
     """moby matches names with a regular expression against "/name"."""
-    import re
-
     try:
         return re.search(pattern, "/" + name) is not None
     except re.error:

@@ -12,12 +12,3 @@ class EventSink(Protocol):
     def publish(
         self, type: str, action: str, actor_id: str, attributes: Mapping[str, str] | None = None
     ) -> None: ...
-
-
-class NullSink:
-    """An EventSink that drops everything (tests, tools)."""
-
-    def publish(
-        self, type: str, action: str, actor_id: str, attributes: Mapping[str, str] | None = None
-    ) -> None:
-        return None

@@ -114,8 +114,7 @@ class Lifecycle:
 
     async def _start_locked(self, c: Container) -> None:
         runtime = c.host_config.get("Runtime") or self.deps.default_runtime
-        info = self.deps.runtimes.get(runtime)
-        if info is None:
+        if runtime not in self.deps.runtimes:  # daemon.json may have dropped it since create
             raise errdefs.InvalidArgument(f"Unknown runtime specified {runtime}")
         root = await asyncio.to_thread(self.mount_rootfs, c)
         try:
@@ -143,8 +142,7 @@ class Lifecycle:
         self._shims[c.id] = client
         self._monitors[c.id] = asyncio.create_task(self._monitor(c, client))
         self._publish(c, "start", {})
-        if _healthcheck_enabled(c):
-            self._health.start(c)
+        self._health.start(c)  # no-op without a health check
 
     def _record_start_error(self, c: Container, err: Exception) -> None:
         """moby's SetError + exit code: 127 no such command, 126 not executable, else 128."""
@@ -340,8 +338,7 @@ class Lifecycle:
             await self.shim(c).resume()
             c.state.move(Status.RUNNING)
             self._save(c)
-            if _healthcheck_enabled(c):
-                self._health.resume(c)
+            self._health.resume(c)
         self._publish(c, "unpause", {})
 
     def forget(self, c: Container) -> None:
@@ -428,8 +425,7 @@ class Lifecycle:
             c.state.move(Status.RUNNING)
         self._save(c)
         self._monitors[c.id] = asyncio.create_task(self._monitor(c, client))
-        if _healthcheck_enabled(c):
-            self._health.start(c)
+        self._health.start(c)
 
     async def shutdown(self, containers: list[Container], *, live_restore: bool) -> None:
         """Daemon stop: with live restore leave every container running; without, stop them
@@ -448,8 +444,3 @@ class Lifecycle:
         self._timers.clear()
         self._monitors.clear()
         await self._spawner.close()
-
-
-def _healthcheck_enabled(c: Container) -> bool:
-    test = (c.config.get("Healthcheck") or {}).get("Test") or []
-    return bool(test) and test[0] != "NONE"

@@ -529,7 +529,7 @@ class ContainerService:
     # -- helpers ------------------------------------------------------------------------------
 
     def _save(self, c: Container) -> None:
-        if c.id in self._by_id or c.state.status is not Status.REMOVING:
+        if c.id in self._by_id:  # a removed container has nothing left to save
             self.store.save(c)
 
     def _publish(self, c: Container, action: str, extra: dict[str, str]) -> None:

@@ -82,9 +82,7 @@ class State:
     ) -> None:
         self.move(Status.EXITED)
         self.pid, self.exit_code, self.finished_at = 0, exit_code, finished_at
-        self.oom_killed, self.error = oom_killed, error
-        if self.health is not None:
-            self.health["Status"] = "unhealthy" if self.health["Status"] == "unhealthy" else ""
+        self.oom_killed, self.error = oom_killed, error  # Health stays as it was (moby)
 
     def doc(self) -> dict[str, Any]:
         """ContainerState as `docker inspect` prints it."""

@@ -9,6 +9,7 @@ import pytest
 from dockyard import errdefs
 from dockyard.containers.attach import DetachMatcher, parse_detach_keys, pump
 from dockyard.containers.streams import frame
+from tests.unit.containers.fakes import FakeConn
 
 
 def test_detach_keys_parse_as_docker() -> None:
@@ -53,23 +54,6 @@ class FakeStream:
 
     def close(self) -> None:
         self.closed = True
-
-
-class FakeConn:
-    def __init__(self, incoming: list[bytes]) -> None:
-        self.incoming = list(incoming)
-        self.out = bytearray()
-        self.write_closed = False
-
-    async def read(self, n: int = 65536) -> bytes:
-        await asyncio.sleep(0)
-        return self.incoming.pop(0) if self.incoming else b""
-
-    async def write(self, data: bytes) -> None:
-        self.out += data
-
-    async def close_write(self) -> None:
-        self.write_closed = True
 
 
 def test_pump_frames_output_without_tty_and_raw_with() -> None:

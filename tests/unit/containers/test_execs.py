@@ -17,6 +17,7 @@ from dockyard.containers.execs import Execs, go_duration, start_exit_code
 from dockyard.containers.state import Status
 from dockyard.containers.streams import frame
 from dockyard.shim.client import ExecState, ExitStatus
+from tests.unit.containers.fakes import FakeConn
 
 CID = "b" * 64
 
@@ -106,23 +107,6 @@ class FakeShim:
         for stream in self.started:
             stream.exit_code = 137
             stream.hold.set()
-
-
-class FakeConn:
-    def __init__(self, incoming: list[bytes]) -> None:
-        self.incoming = list(incoming)
-        self.out = bytearray()
-        self.write_closed = False
-
-    async def read(self, n: int = 65536) -> bytes:
-        await asyncio.sleep(0)
-        return self.incoming.pop(0) if self.incoming else b""
-
-    async def write(self, data: bytes) -> None:
-        self.out += data
-
-    async def close_write(self) -> None:
-        self.write_closed = True
 
 
 def make(tmp_path: Path) -> tuple[Execs, FakeShim, Events, Container]:
