@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.support import dockerd as dockerd_support
+from tests.support import dockyardd as dockyardd_support
 from tests.support import runtimes as runtimes_support
 from tests.support.bundles import busybox_rootfs
 from tests.support.dockerd import Docker
+from tests.support.dockyardd import Dockyardd, private_dockyardd, short_base
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -67,3 +69,19 @@ def dockerd(rootfs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         tmp_path_factory.mktemp("dockerd"), runtimes=runtimes, busybox_rootfs=rootfs
     ) as docker:
         yield docker
+
+
+def _logs_dir(factory: pytest.TempPathFactory, name: str) -> Path:
+    return factory.mktemp(name)
+
+
+@pytest.fixture(scope="session")
+def dockyardd(rootfs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dockyardd]:
+    """One private dockyardd for the whole session (busybox:latest imported), shared by the
+    compat tests and the CLI tests; tests that restart a daemon make their own."""
+    why = dockyardd_support.unavailable()
+    if why is not None:
+        pytest.skip(why)
+    log = _logs_dir(tmp_path_factory, "dockyardd") / "dockyardd.log"
+    with private_dockyardd(short_base(), busybox=rootfs, log=log) as daemon:
+        yield daemon

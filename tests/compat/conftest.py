@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,21 +53,6 @@ class Engine:
 
     def log_tail(self, lines: int = 40) -> str:
         return self.daemon.log_tail(lines) if self.daemon is not None else "(reference dockerd)"
-
-
-def _logs_dir(factory: pytest.TempPathFactory, name: str) -> Path:
-    return factory.mktemp(name)
-
-
-@pytest.fixture(scope="session")
-def dockyardd(rootfs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dockyardd]:
-    """One private dockyardd for the session, busybox:latest imported."""
-    why = dockyardd_support.unavailable()
-    if why is not None:
-        pytest.skip(why)
-    log = _logs_dir(tmp_path_factory, "dockyardd") / "dockyardd.log"
-    with private_dockyardd(short_base(), busybox=rootfs, log=log) as daemon:
-        yield daemon
 
 
 @pytest.fixture(scope="session")

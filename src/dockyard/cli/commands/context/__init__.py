@@ -1,0 +1,1 @@
+"""`dockyard context` commands."""

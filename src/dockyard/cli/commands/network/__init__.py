@@ -1,0 +1,1 @@
+"""`dockyard network` commands."""
