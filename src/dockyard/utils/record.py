@@ -65,7 +65,9 @@ else:
     def _frozen_setattr(self, name, value):
         raise AttributeError(f"cannot assign to field {name!r} of a frozen record")
 
-    def record(cls=None, /, *, frozen=False):
+    def record(cls=None, /, *, frozen=False, kw_only=False):
+        # kw_only is for the type checker (dataclasses refuses positional arguments then);
+        # at run time a record takes keywords either way.
         def wrap(cls):
             fields = list(getattr(cls, "__record_fields__", ()))
             defaults = dict(getattr(cls, "__record_defaults__", {}))
