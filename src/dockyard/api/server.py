@@ -15,7 +15,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from dockyard.api import containers, distribution, exec, images, middleware, system
+from dockyard.api import containers, distribution, exec, images, middleware, system, volumes
 from dockyard.api.routes import Route
 
 VERSION_PREFIX = "/v{version:[0-9.]+}"
@@ -37,6 +37,9 @@ class Daemon(Protocol):
     @property
     def system(self) -> system.SystemBackend: ...
 
+    @property
+    def volumes(self) -> volumes.VolumesBackend: ...
+
 
 def make_app(daemon: Daemon) -> web.Application:
     """The aiohttp application serving the Engine API for `daemon`."""
@@ -51,6 +54,7 @@ def make_app(daemon: Daemon) -> web.Application:
         *exec.ExecRouter(daemon.containers, headers=headers).routes(),
         *images.ImagesRouter(daemon.image_ops).routes(),
         *distribution.DistributionRouter(daemon.image_ops).routes(),
+        *volumes.VolumesRouter(daemon.volumes).routes(),
     ]
     for route in table:
         app.router.add_route(route.method, VERSION_PREFIX + route.path, route.handler)

@@ -6,6 +6,7 @@ from dockyard.containers.events import EventSink
 from dockyard.images.service import ImageService
 from dockyard.snapshots.snapshotter import Snapshotter
 from dockyard.utils.record import field, record
+from dockyard.volumes.service import VolumeService
 
 
 @record(frozen=True)
@@ -45,6 +46,7 @@ class ContainerDeps:
     shim: tuple[str, ...]  # argv prefix that runs dockyard-shim
     defaults: Defaults = field(default_factory=Defaults)
     live_restore: bool = True
+    volumes: VolumeService | None = None  # None: volumes refused (tests without a daemon)
 
     def runtime_root(self, name: str) -> str:
         """The `--root` a runtime keeps its state in."""

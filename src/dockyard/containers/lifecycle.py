@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from dockyard import errdefs
-from dockyard.containers import bundle, restartpolicy, rootfs
+from dockyard.containers import bundle, restartpolicy, rootfs, volumeuse
 from dockyard.containers.container import Container
 from dockyard.containers.deps import ContainerDeps
 from dockyard.containers.execs import Execs
@@ -118,10 +118,17 @@ class Lifecycle:
             raise errdefs.InvalidArgument(f"Unknown runtime specified {runtime}")
         root = await asyncio.to_thread(self.mount_rootfs, c)
         try:
+            await volumeuse.mount_all(self.deps, c)
+        except errdefs.DockyardError as err:
+            await asyncio.to_thread(self.unmount_rootfs, c)
+            self._record_start_error(c, err)
+            raise
+        try:
             client = await bundle.create_task(
                 c, deps=self.deps, spawner=self._spawner, runtime=runtime, rootfs=root
             )
         except errdefs.DockyardError as err:
+            await volumeuse.unmount_all(self.deps, c)
             await asyncio.to_thread(self.unmount_rootfs, c)
             self._record_start_error(c, err)
             raise
@@ -131,6 +138,7 @@ class Lifecycle:
             pid = await client.start()
         except BaseException as err:
             await self._discard_shim(client)
+            await volumeuse.unmount_all(self.deps, c)
             await asyncio.to_thread(self.unmount_rootfs, c)
             if isinstance(err, errdefs.DockyardError):
                 self._record_start_error(c, err)
@@ -183,6 +191,7 @@ class Lifecycle:
             await self._health.stop(c)
             if client is not None:
                 await self._discard_shim(client)
+            await volumeuse.unmount_all(self.deps, c)
             await asyncio.to_thread(self.unmount_rootfs, c)
             # the shim's exit time can precede our start time for a command that exits at once
             ran_ns = max(0, timefmt.to_ns(status.exited_at) - timefmt.to_ns(c.state.started_at))
@@ -402,6 +411,7 @@ class Lifecycle:
             state = await client.state()
         except (OSError, errdefs.DockyardError) as err:
             log.warning("container %s: shim gone (%s); marking it exited", c.id[:12], err)
+            await volumeuse.unmount_all(self.deps, c)
             await asyncio.to_thread(self.unmount_rootfs, c)
             await asyncio.to_thread(shutil.rmtree, c.exec_dir, True)
             c.state.set_exited(exit_code=255, finished_at=timefmt.now_rfc3339())

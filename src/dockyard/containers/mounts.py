@@ -1,11 +1,10 @@
-"""User mounts: HostConfig.Binds ("-v /host:/ctr:ro,z"), HostConfig.Mounts (bind, tmpfs) and
-HostConfig.Tmpfs, parsed and validated as moby's volume/mounts linux parser does, turned into
-MountPoint documents for inspect and into OCI mounts for the spec (daemon/oci_linux.go
-withMounts).
+"""User mounts: HostConfig.Binds ("-v /host:/ctr:ro,z", "-v name:/ctr:nocopy", "-v /ctr"),
+HostConfig.Mounts (bind, volume, tmpfs), HostConfig.Tmpfs and VolumesFrom, parsed and
+validated as moby's volume/mounts linux parser does, turned into MountPoint documents for
+inspect and into OCI mounts for the spec (daemon/oci_linux.go withMounts).
 
-Volumes (named `-v name:/path`, anonymous `-v /path` in Binds, `type=volume`) arrive with a
-later issue and are refused with InvalidArgument; the anonymous volumes an image's VOLUME (or
-Config.Volumes) declares are ignored for now.
+Parsing is pure: a volume MountPoint names its volume (or none: anonymous) and the driver
+asked for; volumeuse.py creates and references the volumes at create.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dockyard import errdefs
-from dockyard.utils.record import record
+from dockyard.utils.record import field, record
 
 PROPAGATIONS = ("private", "rprivate", "shared", "rshared", "slave", "rslave")
 DEFAULT_PROPAGATION = "rprivate"
@@ -41,7 +40,7 @@ _TMPFS_FLAGS = {
 class MountPoint:
     """One user mount (moby volume/mounts.MountPoint, the parts we use)."""
 
-    type: str  # "bind" | "tmpfs"
+    type: str  # "bind" | "volume" | "tmpfs"
     destination: str
     source: str = ""
     rw: bool = True
@@ -52,6 +51,11 @@ class MountPoint:
     read_only_non_recursive: bool = False
     create_mountpoint: bool = False
     from_binds: bool = False  # Binds create a missing host source at start; Mounts do not
+    name: str = ""  # a volume's name; "" for an anonymous volume
+    driver: str = ""  # the volume driver asked for ("" = the volume's or local)
+    copy_data: bool = True  # fill an empty volume from the image (not `nocopy`)
+    volume_labels: dict[str, str] = field(default_factory=dict)  # VolumeOptions.Labels
+    driver_opts: dict[str, str] = field(default_factory=dict)  # VolumeOptions.DriverConfig
 
 
 def _invalid_spec(raw: str) -> str:
@@ -89,8 +93,13 @@ def _mount_config_error(kind: str, message: str) -> errdefs.InvalidArgument:
     return errdefs.InvalidArgument(f'invalid mount config for type "{kind}": {message}')
 
 
-def parse_bind(raw: str) -> MountPoint:
-    """One HostConfig.Binds entry (moby linuxParser.ParseMountRaw)."""
+def _has_propagation(mode: str) -> bool:
+    return any(o in PROPAGATIONS for o in mode.split(","))
+
+
+def parse_bind(raw: str, *, volume_driver: str = "") -> MountPoint:
+    """One HostConfig.Binds entry (moby linuxParser.ParseMountRaw): an absolute source is a
+    bind, a name a named volume, no source an anonymous volume."""
     parts = raw.split(":", 3)
     if parts[0] == "" or len(parts) > 3:
         raise errdefs.InvalidArgument(_invalid_spec(raw))
@@ -105,19 +114,33 @@ def parse_bind(raw: str) -> MountPoint:
         source, target, mode = parts
     if not _valid_mode(mode):
         raise errdefs.InvalidArgument(f"invalid mode: {mode}")
-    if not source.startswith("/"):
-        raise errdefs.InvalidArgument(
-            f"{_invalid_spec(raw)}: volumes are not supported yet (only bind mounts of absolute "
-            "host paths)"
-        )
-    try:
-        _not_root(target)
-        _absolute(target)
-    except errdefs.InvalidArgument as err:
-        raise errdefs.InvalidArgument(
-            f"{_invalid_spec(raw)}: {_mount_config_error('bind', str(err))}"
-        ) from None
+    kind = "bind" if source.startswith("/") else "volume"
     opts = mode.split(",")
+    copy_mode = "nocopy" in opts
+    try:
+        # validateExclusiveOptions: the options ParseMountRaw derived from the mode string
+        if kind == "bind" and copy_mode:
+            raise _mount_config_error(kind, "field VolumeOptions must not be specified")
+        if kind == "volume" and _has_propagation(mode):
+            raise _mount_config_error(kind, "field BindOptions must not be specified")
+        try:
+            _not_root(target)
+            _absolute(target)
+        except errdefs.InvalidArgument as err:
+            raise _mount_config_error(kind, str(err)) from None
+    except errdefs.InvalidArgument as err:
+        raise errdefs.InvalidArgument(f"{_invalid_spec(raw)}: {err}") from None
+    if kind == "volume":
+        return MountPoint(
+            type="volume",
+            destination=posixpath.normpath(target),
+            rw="ro" not in opts,
+            mode=mode,
+            name=source,
+            driver=volume_driver,
+            copy_data=not copy_mode,
+            from_binds=True,
+        )
     propagation = next((o for o in opts if o in PROPAGATIONS), DEFAULT_PROPAGATION)
     return MountPoint(
         type="bind",
@@ -128,6 +151,23 @@ def parse_bind(raw: str) -> MountPoint:
         propagation=propagation,
         from_binds=True,
     )
+
+
+def parse_volumes_from(spec: str) -> tuple[str, str]:
+    """One HostConfig.VolumesFrom entry, "container[:ro|rw]" (moby ParseVolumesFrom)."""
+    if spec == "":
+        raise errdefs.InvalidArgument("volumes-from specification cannot be an empty string")
+    ref, _, mode = spec.partition(":")
+    if mode == "":
+        return ref, "rw"
+    if not _valid_mode(mode) or _has_propagation(mode) or "nocopy" in mode.split(","):
+        raise errdefs.InvalidArgument(f"invalid mode: {mode}")
+    return ref, mode
+
+
+def read_write(mode: str) -> bool:
+    """moby linuxParser.ReadWrite."""
+    return _valid_mode(mode) and "ro" not in mode.split(",")
 
 
 def parse_mount(m: Mapping[str, Any]) -> MountPoint:
@@ -148,9 +188,9 @@ def parse_mount(m: Mapping[str, Any]) -> MountPoint:
     if kind == "bind":
         return _bind_mount(source, target, read_only, bind_opts, m)
     if kind == "tmpfs":
-        for field in ("BindOptions", "ImageOptions"):
-            if m.get(field) is not None:
-                raise _mount_config_error(kind, f"field {field} must not be specified")
+        for field_name in ("BindOptions", "ImageOptions"):
+            if m.get(field_name) is not None:
+                raise _mount_config_error(kind, f"field {field_name} must not be specified")
         if source:
             raise _mount_config_error(kind, "field Source must not be specified")
         try:
@@ -161,12 +201,34 @@ def parse_mount(m: Mapping[str, Any]) -> MountPoint:
             type="tmpfs", destination=posixpath.normpath(target), rw=not read_only, tmpfs_data=data
         )
     if kind == "volume":
-        raise errdefs.InvalidArgument(
-            f'invalid mount config for type "volume": volumes are not supported yet ({target})'
-        )
+        return _volume_mount(source, target, read_only, m)
     if kind in ("image", "npipe", "cluster"):
         raise errdefs.Unimplemented(f'mount type "{kind}" is not supported yet')
     raise _mount_config_error(kind, "mount type unknown")
+
+
+def _volume_mount(source: str, target: str, read_only: bool, m: Mapping[str, Any]) -> MountPoint:
+    for field_name in ("BindOptions", "TmpfsOptions", "ImageOptions"):
+        if m.get(field_name) is not None:
+            raise _mount_config_error("volume", f"field {field_name} must not be specified")
+    opts = m.get("VolumeOptions") or {}
+    if not isinstance(opts, Mapping):
+        raise errdefs.InvalidArgument("invalid JSON: VolumeOptions must be an object")
+    if opts.get("Subpath"):
+        if not source:
+            raise _mount_config_error("volume", "must not set Subpath when using anonymous volumes")
+        raise errdefs.Unimplemented("volume subpath is not supported yet")
+    driver_config = opts.get("DriverConfig") or {}
+    return MountPoint(
+        type="volume",
+        destination=posixpath.normpath(target),
+        rw=not read_only,
+        name=source,
+        driver=str(driver_config.get("Name") or ""),
+        copy_data=not opts.get("NoCopy"),
+        volume_labels={str(k): str(v) for k, v in (opts.get("Labels") or {}).items()},
+        driver_opts={str(k): str(v) for k, v in (driver_config.get("Options") or {}).items()},
+    )
 
 
 def _bind_mount(
@@ -178,9 +240,9 @@ def _bind_mount(
     propagation = opts.get("Propagation") or ""
     if propagation and propagation not in PROPAGATIONS:
         raise _mount_config_error("bind", f"invalid propagation mode: {propagation}")
-    for field in ("VolumeOptions", "ImageOptions"):
-        if m.get(field) is not None:
-            raise _mount_config_error("bind", f"field {field} must not be specified")
+    for field_name in ("VolumeOptions", "ImageOptions"):
+        if m.get(field_name) is not None:
+            raise _mount_config_error("bind", f"field {field_name} must not be specified")
     try:
         _absolute(source)
     except errdefs.InvalidArgument as err:
@@ -237,8 +299,9 @@ def mount_points(host_config: Mapping[str, Any]) -> list[MountPoint]:
     points: dict[str, MountPoint] = {}
     tmpfs = host_config.get("Tmpfs") or {}
     binds: set[str] = set()
+    driver = host_config.get("VolumeDriver") or ""
     for raw in host_config.get("Binds") or []:
-        mp = parse_bind(raw)
+        mp = parse_bind(raw, volume_driver=driver)
         if mp.destination in binds or mp.destination in tmpfs:
             raise errdefs.InvalidArgument(f"Duplicate mount point: {mp.destination}")
         binds.add(mp.destination)
@@ -254,15 +317,17 @@ def mount_points(host_config: Mapping[str, Any]) -> list[MountPoint]:
 
 
 def inspect_doc(mp: MountPoint) -> dict[str, Any]:
-    """The MountPoint document `docker inspect` shows under Mounts."""
-    return {
-        "Type": mp.type,
-        "Source": mp.source,
-        "Destination": mp.destination,
-        "Mode": mp.mode,
-        "RW": mp.rw,
-        "Propagation": mp.propagation,
-    }
+    """The MountPoint document `docker inspect` shows under Mounts (Name and Driver only
+    for volumes: omitempty)."""
+    doc: dict[str, Any] = {"Type": mp.type}
+    if mp.type == "volume":
+        doc["Name"] = mp.name
+    doc["Source"] = mp.source
+    doc["Destination"] = mp.destination
+    if mp.type == "volume":
+        doc["Driver"] = mp.driver
+    doc |= {"Mode": mp.mode, "RW": mp.rw, "Propagation": mp.propagation}
+    return doc
 
 
 def inspect_mounts(host_config: Mapping[str, Any]) -> list[dict[str, Any]]:

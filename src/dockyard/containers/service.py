@@ -26,7 +26,7 @@ from typing import Any
 
 from dockyard import errdefs
 from dockyard.containers import attach as attaching
-from dockyard.containers import docs, names, rwlayer, stats, top
+from dockyard.containers import docs, names, rwlayer, stats, top, volumeuse
 from dockyard.containers import logs as logreading
 from dockyard.containers.cgroups import apply_update, merge_update
 from dockyard.containers.container import Container
@@ -80,6 +80,8 @@ class ContainerService:
         for c in self.store.load_all():
             self._by_id[c.id] = c
             self._by_name[c.name] = c.id
+            if self.deps.volumes is not None:
+                volumeuse.restore_refs(self.deps.volumes, c)
         await self.lifecycle.restore(builtins.list(self._by_id.values()))
 
     async def shutdown(self) -> None:
@@ -166,16 +168,45 @@ class ContainerService:
             taken=self._by_name,
             ids=self._by_id,
         )
-        await asyncio.to_thread(rwlayer.create, self.deps, c)
+        attached = await self._attach_volumes(c)
         try:
-            self.store.add(c)
+            await asyncio.to_thread(rwlayer.create, self.deps, c)
+            try:
+                if attached is not None and attached.copies:
+                    await self._populate(c, attached)
+                self.store.add(c)
+            except BaseException:
+                await asyncio.to_thread(rwlayer.remove, self.deps, c)
+                raise
         except BaseException:
-            await asyncio.to_thread(rwlayer.remove, self.deps, c)
+            if attached is not None and self.deps.volumes is not None:
+                await asyncio.to_thread(volumeuse.undo, self.deps.volumes, c.id, attached)
             raise
         self._by_id[c.id] = c
         self._by_name[c.name] = c.id
         self._publish(c, "create", {})
         return c.id, warnings
+
+    async def _attach_volumes(self, c: Container) -> volumeuse.Attached | None:
+        """Make and reference the container's volumes (c.mounts become their documents)."""
+        volumes = self.deps.volumes
+        if volumes is None:
+            if any(m.get("Type") == "volume" for m in c.mounts):
+                raise errdefs.Unimplemented("volumes are not available in this daemon")
+            return None
+        attached = await asyncio.to_thread(volumeuse.attach, volumes, c, lookup=self.get)
+        c.mounts = attached.docs
+        return attached
+
+    async def _populate(self, c: Container, attached: volumeuse.Attached) -> None:
+        """Copy-up at create, with the new rw layer mounted (moby createContainerVolumesOS)."""
+        volumes = self.deps.volumes
+        assert volumes is not None
+        rootfs = await asyncio.to_thread(self.lifecycle.mount_rootfs, c)
+        try:
+            await asyncio.to_thread(volumeuse.populate, volumes, c, attached.copies, rootfs)
+        finally:
+            await asyncio.to_thread(self.lifecycle.unmount_rootfs, c)
 
     async def start(self, ref: str) -> bool:
         """POST /containers/{id}/start; False when it was already running (Docker's 304)."""
@@ -234,6 +265,10 @@ class ContainerService:
                 raise
             self.store.delete(c.id)
             self._drop(c)
+        if self.deps.volumes is not None:
+            await asyncio.to_thread(
+                volumeuse.release, self.deps.volumes, c, remove_anonymous=volumes
+            )
         self._publish(c, "destroy", {})
         for fut in self._removed.pop(c.id, []):
             if not fut.done():
@@ -247,7 +282,7 @@ class ContainerService:
 
     async def _auto_remove(self, c: Container) -> None:
         try:
-            await self.remove(c.id, force=True)
+            await self.remove(c.id, force=True, volumes=True)  # moby: RemoveVolume for --rm
         except errdefs.NotFound:
             pass
         except errdefs.DockyardError as err:

@@ -40,23 +40,43 @@ def default_mounts(*, shm_size: int) -> list[dict[str, Any]]:
 
 
 def _user_mounts(container: Container) -> list[dict[str, Any]]:
-    """Binds, Mounts, Tmpfs, the IPC mounts and the /etc network files, parents first."""
+    """Binds, Mounts, volumes, Tmpfs, the IPC mounts and the /etc network files, parents
+    first. The container's MountPoint documents say what is mounted where (volumes-from and
+    image volumes included; a volume's Source is its host path once mounted for the start);
+    HostConfig's own Binds and Mounts add what the documents do not carry (tmpfs data,
+    non-recursive binds)."""
     hc = container.host_config
     writable = not hc.get("ReadonlyRootfs")
+    parsed = {mp.destination: mp for mp in mounts.mount_points(hc)}
+    docs = container.mounts or [mounts.inspect_doc(mp) for mp in parsed.values()]
     out: list[dict[str, Any]] = []
-    for mp in mounts.mount_points(hc):
-        if mp.type == "tmpfs":
+    for doc in docs:
+        dest = doc["Destination"]
+        mp = parsed.get(dest)
+        if mp is not None and mp.type == "tmpfs":
             out.append(mounts.oci_tmpfs(mp.destination, mp.tmpfs_data))
             continue
-        if mp.from_binds and not os.path.exists(mp.source):
-            os.makedirs(mp.source, mode=0o755, exist_ok=True)  # Docker's -v creates it
+        if mp is not None and mp.type == "bind":
+            if mp.from_binds and not os.path.exists(mp.source):
+                os.makedirs(mp.source, mode=0o755, exist_ok=True)  # Docker's -v creates it
+            out.append(
+                mounts.oci_bind(
+                    source=mp.source,
+                    destination=mp.destination,
+                    writable=mp.rw,
+                    propagation=mp.propagation,
+                    non_recursive=mp.non_recursive,
+                )
+            )
+            continue
+        if doc.get("Type") not in ("bind", "volume") or not doc.get("Source"):
+            continue  # a volume not mounted for this start: nothing to bind
         out.append(
             mounts.oci_bind(
-                source=mp.source,
-                destination=mp.destination,
-                writable=mp.rw,
-                propagation=mp.propagation,
-                non_recursive=mp.non_recursive,
+                source=doc["Source"],
+                destination=dest,
+                writable=bool(doc.get("RW")),
+                propagation=doc.get("Propagation") or "",
             )
         )
     for dest, data in (hc.get("Tmpfs") or {}).items():

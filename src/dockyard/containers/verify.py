@@ -106,6 +106,8 @@ def validate_host_config(hc: dict[str, Any]) -> None:
         if not isinstance(m, dict):
             raise errdefs.InvalidArgument("invalid JSON: Mounts entries must be objects")
         mounts.parse_mount(m)
+    for spec in hc["VolumesFrom"] or []:
+        mounts.parse_volumes_from(spec)
     for host in hc["ExtraHosts"] or []:
         split_extra_host(host)
     validate_port_bindings(hc["PortBindings"])

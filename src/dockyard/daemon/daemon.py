@@ -23,6 +23,7 @@ from dockyard.distribution.client import RegistryClient
 from dockyard.distribution.hosts import RegistryHosts
 from dockyard.images.service import ImageService
 from dockyard.utils.record import replace
+from dockyard.volumes.service import VolumeService
 
 if TYPE_CHECKING:
     from dockyard.daemon.imageops import ImageOps
@@ -54,6 +55,7 @@ class Daemon:
         image_ops: ImageOps,
         system: System,
         registry: RegistryClient,
+        volumes: VolumeService,
         closers: list[Callable[[], Any]],
     ) -> None:
         self.config = config
@@ -63,6 +65,7 @@ class Daemon:
         self.image_ops = image_ops
         self.system = system
         self.registry = registry
+        self.volumes = volumes
         self._closers = closers  # sync close() callables, run in reverse order
 
     @property

@@ -44,6 +44,14 @@ class Containers(Protocol):
     def image_users(self, image_id: str) -> builtins.list[ImageUser]: ...
 
 
+class Volumes(Protocol):
+    """What System reads from the VolumeService."""
+
+    def usage(self) -> builtins.list[dict[str, Any]]: ...
+
+    def driver_names(self) -> builtins.list[str]: ...
+
+
 class Listeners(Protocol):
     """What System reads from the event bus."""
 
@@ -64,8 +72,10 @@ class System:
         events: Listeners,
         registry: RegistryClient,
         runtimes: dict[str, RuntimeInfo],
+        volumes: Volumes | None = None,
     ) -> None:
         self.daemon_id = daemon_id
+        self._volumes = volumes
         self._config = config
         self._containers = containers
         self._images = images
@@ -156,7 +166,7 @@ class System:
             "Driver": "overlay2",
             "DriverStatus": hostinfo.driver_status(config.data_root),
             "Plugins": {
-                "Volume": ["local"],
+                "Volume": self._volumes.driver_names() if self._volumes else ["local"],
                 "Network": ["bridge", "host", "null"],
                 "Authorization": None,
                 "Log": ["json-file", "local"],
@@ -227,7 +237,7 @@ class System:
             "LayersSize": sum(self._images.layer_size(c) for c in chains),
             "Images": images,
             "Containers": self._containers.list(all=True, size=True),
-            "Volumes": [],
+            "Volumes": self._volumes.usage() if self._volumes else [],
             "BuildCache": [],
         }
 

@@ -4,6 +4,11 @@
     data-root/content/              LocalStore
     data-root/snapshots/overlay/    OverlaySnapshotter
     data-root/engine-id             the daemon's ID (`docker info` ID), made once
+    data-root/volumes/              the local volume driver (volumes live in metadata.db too)
+
+Volume plugins are found where Docker looks (/run/docker/plugins, /etc/docker/plugins,
+/usr/lib/docker/plugins); DOCKYARD_PLUGINS_DIRS="sockets_dir:specs_dir..." in the daemon's
+environment replaces them (tests put a plugin's socket in a directory of their own).
 
 Choices are explicit here: the OCI runtimes by name ("dockyard" -> our dockyard-runtime next
 to this interpreter, "runc" -> /usr/bin/runc when installed, plus daemon.json `runtimes`),
@@ -32,6 +37,10 @@ from dockyard.distribution.hosts import RegistryHosts
 from dockyard.images.service import ImageService
 from dockyard.images.store import ImageStore
 from dockyard.snapshots.overlay import OverlaySnapshotter
+from dockyard.volumes import plugins
+from dockyard.volumes.local import LocalDriver
+from dockyard.volumes.service import VolumeService
+from dockyard.volumes.store import VolumeStore
 
 RUNC = "/usr/bin/runc"
 INIT = "/usr/bin/tini-static"
@@ -53,6 +62,16 @@ def build(config: DaemonConfig) -> Daemon:
         )
     )
     events = EventBus()
+    volume_store = VolumeStore(os.path.join(data, "metadata.db"))
+    closers.append(volume_store.close)
+    volumes = VolumeService(
+        store=volume_store,
+        drivers=plugins.Drivers(
+            local=LocalDriver(os.path.join(data, "volumes")), plugins=plugin_registry()
+        ),
+        events=events,
+    )
+    volumes.restore()  # the mount users of the last run, before containers restore refs
     runtimes = runtimes_for(config)
     deps = ContainerDeps(
         data_root=data,
@@ -65,6 +84,7 @@ def build(config: DaemonConfig) -> Daemon:
         shim=(sibling_binary("dockyard-shim"),),
         defaults=defaults_for(config),
         live_restore=config.live_restore,
+        volumes=volumes,
     )
     containers = ContainerService(deps=deps)
     image_ops = ImageOps(
@@ -83,6 +103,7 @@ def build(config: DaemonConfig) -> Daemon:
         events=events,
         registry=registry,
         runtimes=runtimes,
+        volumes=volumes,
     )
     daemon = Daemon(
         config=config,
@@ -92,9 +113,20 @@ def build(config: DaemonConfig) -> Daemon:
         image_ops=image_ops,
         system=system,
         registry=registry,
+        volumes=volumes,
         closers=closers,
     )
     return daemon
+
+
+def plugin_registry(environ: dict[str, str] | None = None) -> plugins.Registry:
+    """Where volume plugins are discovered: Docker's directories, or DOCKYARD_PLUGINS_DIRS
+    (the sockets directory first, then spec directories, colon-separated)."""
+    env = os.environ if environ is None else environ
+    dirs = [d for d in env.get("DOCKYARD_PLUGINS_DIRS", "").split(":") if d]
+    if not dirs:
+        return plugins.Registry()
+    return plugins.Registry(sockets_dir=dirs[0], specs_dirs=dirs[1:] or dirs[:1])
 
 
 def runtimes_for(config: DaemonConfig) -> dict[str, RuntimeInfo]:

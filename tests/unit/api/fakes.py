@@ -436,6 +436,7 @@ class FakeDaemon:
         self.image_ops = FakeImages()
         self.events = FakeEvents()
         self.system = FakeSystem()
+        self.volumes: Any = None  # the volume routes are tested against the real service
 
 
 @asynccontextmanager

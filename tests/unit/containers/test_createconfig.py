@@ -103,7 +103,7 @@ def test_log_config_takes_daemon_defaults() -> None:
         ({"OomScoreAdj": 1001}, "range for oom score adj is"),
         ({"CapAdd": ["NOPE"]}, 'invalid CapAdd: unknown capability: "CAP_NOPE"'),
         ({"Mounts": [{"Type": "bind", "Target": "/x"}]}, "field Source must not be empty"),
-        ({"Binds": ["vol:/data"]}, "volumes are not supported yet"),
+        ({"Binds": ["vol:/data:rshared"]}, "field BindOptions must not be specified"),
         ({"ExtraHosts": ["bad"]}, "bad format for add-host"),
         ({"SecurityOpt": ["bogus"]}, "invalid --security-opt 1"),
         ({"IpcMode": "weird"}, "invalid IPC mode: weird"),

@@ -26,8 +26,8 @@ def test_bind_with_mode_and_label() -> None:
         ("/a:/b:ro,rw", "invalid mode: ro,rw"),
         ("/a:/", "destination can't be '/'"),
         ("/a:rel", "mount path must be absolute"),
-        ("name:/data", "volumes are not supported yet"),
-        ("/anon", "volumes are not supported yet"),
+        ("name:/data:shared", 'type "volume": field BindOptions must not be specified'),
+        ("/host:/data:nocopy", 'type "bind": field VolumeOptions must not be specified'),
         ("", "invalid volume specification: ''"),
     ],
 )
@@ -53,8 +53,8 @@ def test_mounts_errors() -> None:
         mounts.parse_mount({"Type": "bind", "Source": "/"})
     with pytest.raises(errdefs.InvalidArgument, match='type "foo": mount type unknown'):
         mounts.parse_mount({"Type": "foo", "Target": "/x"})
-    with pytest.raises(errdefs.InvalidArgument, match="volumes are not supported yet"):
-        mounts.parse_mount({"Type": "volume", "Source": "v", "Target": "/x"})
+    with pytest.raises(errdefs.InvalidArgument, match="field TmpfsOptions must not be specified"):
+        mounts.parse_mount({"Type": "volume", "Source": "v", "Target": "/x", "TmpfsOptions": {}})
     with pytest.raises(errdefs.InvalidArgument, match="field Source must not be specified"):
         mounts.parse_mount({"Type": "tmpfs", "Source": "x", "Target": "/x"})
 
