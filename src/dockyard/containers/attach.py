@@ -134,7 +134,9 @@ async def join(
 ) -> ShimStream | None:
     """The container's stdio from its shim: now if it runs, else at its next start (between
     `runtime create` and `start`); None if it is removed (`removed` resolves) first."""
-    once = stdin and bool(c.config.get("StdinOnce"))
+    # moby closes the container's stdin when the client's ends only without a TTY
+    # (container/stream/attach.go: CloseStdin && !TTY): a detached `run -it` keeps its shell.
+    once = stdin and bool(c.config.get("StdinOnce")) and not c.config.get("Tty")
     want = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "close_stdin": once}
     async with c.lock:
         if c.running:

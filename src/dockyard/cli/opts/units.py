@@ -1,0 +1,107 @@
+"""Numbers with units, as docker's flags read them: go-units RAMInBytes, NanoCPUs, Go durations.
+
+Each parser raises ValueError with the Go library's own text, which the flag error repeats.
+"""
+
+from __future__ import annotations
+
+_BINARY = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+def ram_in_bytes(text: str) -> int:
+    """go-units RAMInBytes: "64m", "1.5GiB", "512 kb", "100" -> bytes (binary multiples)."""
+    sep = max(text.rfind(c) for c in "01234567890. ")
+    if sep == -1:
+        raise ValueError(f"invalid size: '{text}'")
+    if text[sep] != " ":
+        num, sfx = text[: sep + 1], text[sep + 1 :]
+    else:
+        num, sfx = text[:sep], text[sep + 1 :]
+    try:
+        if num.strip() != num or "_" in num:
+            raise ValueError(num)
+        size = float(num)
+    except ValueError:
+        raise ValueError(f'strconv.ParseFloat: parsing "{num}": invalid syntax') from None
+    if size < 0:
+        raise ValueError(f"invalid size: '{text}'")
+    if not sfx:
+        return int(size)
+    low = sfx.lower()
+    good = len(low) <= 3 and (
+        low == "b" or (low[0] in _BINARY and (len(low) == 1 or low[1:] in ("b", "ib")))
+    )
+    if not good:
+        raise ValueError(f"invalid suffix: '{low}'")
+    if low == "b":
+        return int(size)
+    return int(size * _BINARY[low[0]])
+
+
+def mem_swap_bytes(text: str) -> int:
+    """docker's MemSwapBytes: "-1" is unlimited swap, anything else RAMInBytes."""
+    return -1 if text == "-1" else ram_in_bytes(text)
+
+
+def nano_cpus(text: str) -> int:
+    """docker's ParseCPUs: a rational number of CPUs ("1.5", "3/2") -> NanoCPUs."""
+    from fractions import Fraction  # only for --cpus: fractions imports decimal
+
+    try:
+        cpus = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"failed to parse {text} as a rational number") from None
+    nano = cpus * 1_000_000_000
+    if nano.denominator != 1:
+        raise ValueError("value is too precise")
+    return int(nano)
+
+
+_UNIT_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
+
+
+def duration_ns(text: str) -> int:
+    """Go's time.ParseDuration ("1m30s", "1.5h", "300ms", "0") in nanoseconds."""
+    quoted = '"' + text + '"'
+    negative = text[:1] == "-"
+    rest = text[1:] if text[:1] in "+-" else text
+    if rest == "0":
+        return 0
+    if not rest:
+        raise ValueError(f"time: invalid duration {quoted}")
+    total = 0.0
+    i = 0
+    while i < len(rest):
+        start = i
+        while i < len(rest) and (rest[i].isdigit() or rest[i] == "."):
+            i += 1
+        number = rest[start:i]
+        if not number or number == "." or number.count(".") > 1:
+            raise ValueError(f"time: invalid duration {quoted}")
+        unit_start = i
+        while i < len(rest) and not (rest[i].isdigit() or rest[i] == "."):
+            i += 1
+        unit = rest[unit_start:i]
+        if not unit:
+            raise ValueError(f"time: missing unit in duration {quoted}")
+        if unit not in _UNIT_NS:
+            raise ValueError(f'time: unknown unit "{unit}" in duration {quoted}')
+        if "." in number:
+            whole, frac = number.split(".")
+            total += int(whole or "0") * _UNIT_NS[unit]
+            if frac:
+                total += int(frac) * _UNIT_NS[unit] / 10 ** len(frac)
+        else:
+            total += int(number) * _UNIT_NS[unit]
+    if total > (1 << 63) - 1:
+        raise ValueError(f"time: invalid duration {quoted}")
+    return -int(total) if negative else int(total)
