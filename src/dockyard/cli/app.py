@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 PROG = "dockyard"
 
 
-@record(frozen=True, kw_only=True)
+@record(frozen=True)
 class GlobalOptions:
     """The flags before the command (`dockyard -H tcp://h:2376 --tlsverify ps`)."""
 

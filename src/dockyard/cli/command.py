@@ -39,12 +39,13 @@ REPEATABLE = frozenset(
         "pref",
         "command",
         "uint16Slice",
+        "stringToString",
     }
 )
 NUMERIC = frozenset({"int", "int64", "uint", "uint16", "uint64", "decimal", "float"})
 
 
-@record(frozen=True, kw_only=True)
+@record(frozen=True)
 class Flag:
     """One option: `--long` and an optional one-letter `-s` alias.
 
@@ -73,7 +74,7 @@ class Flag:
         return self.type in REPEATABLE
 
 
-@record(frozen=True, kw_only=True)
+@record(frozen=True)
 class Command:
     """One verb: `name`, its `usage` after the command path ("[OPTIONS] CONTAINER [CONTAINER...]"),
     the one-line `short` description, flags, and argument bounds checked before `run`.

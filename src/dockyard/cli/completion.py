@@ -1,0 +1,226 @@
+"""`dockyard completion bash|zsh`: shell completion generated from the command tree.
+
+The script knows every command word, every group's verbs and every verb's flags (read from
+the verb modules when the script is generated, so it never imports Python while you type);
+container and image names come from the daemon at completion time, through
+`dockyard ps -a --format '{{.Names}}'` and `dockyard images --format ...`, with the global
+flags typed before the command (`dockyard -H tcp://h:2375 rm <TAB>` asks that daemon).
+
+    source <(dockyard completion bash)
+    dockyard completion zsh > "${fpath[1]}/_dockyard"
+"""
+
+from __future__ import annotations
+
+from dockyard.cli import tree
+from dockyard.cli.command import Command, StatusError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dockyard.cli.app import Cli
+    from dockyard.cli.command import Flag, Options
+
+SHELLS = ("bash", "zsh")
+EXTRA_WORDS = ("help", "completion")
+ROOT_KEY = "."  # the table key of the global flags (bash refuses an empty key)
+# Global flags that take a value (their value is not the command word).
+GLOBAL_VALUE_FLAGS = (
+    "-H",
+    "--host",
+    "-c",
+    "--context",
+    "--config",
+    "-l",
+    "--log-level",
+    "--tlscacert",
+    "--tlscert",
+    "--tlskey",
+)
+# What the positional arguments of a verb name, by module (default: nothing to complete).
+_IMAGE_ARGS = frozenset(
+    {"container.run", "container.create", "image.history", "image.inspect", "image.push"}
+    | {"image.rm", "image.save", "image.tag"}
+)
+_NO_ARGS = frozenset({"container.ls", "container.prune"})
+
+
+def argument_kind(module: str) -> str:
+    """ "containers", "images" or "" for a verb module's positional arguments."""
+    if module in _IMAGE_ARGS:
+        return "images"
+    if (module.startswith("container.") and module not in _NO_ARGS) or module == "system.inspect":
+        return "containers"
+    return ""
+
+
+def _flag_words(flags: tuple[Flag, ...]) -> list[str]:
+    words = []
+    for flag in flags:
+        if flag.hidden or flag.deprecated:
+            continue
+        words.append(f"--{flag.name}")
+        if flag.short:
+            words.append(f"-{flag.short}")
+    return [*words, "--help"]
+
+
+def _command(module: str) -> Command | None:
+    """A verb's COMMAND; None for a module that does not import (yet)."""
+    import importlib
+
+    try:
+        command: Command = importlib.import_module(tree.MODULE_PREFIX + module).COMMAND
+    except ImportError:
+        return None
+    return command
+
+
+def _table() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(verbs of each group, flags of each command path, argument kind of each path)."""
+    from dockyard.cli.main import global_flags
+
+    verbs: dict[str, str] = {}
+    flags: dict[str, str] = {ROOT_KEY: " ".join(_flag_words(global_flags()))}
+    kinds: dict[str, str] = {}
+    commands = {
+        m: _command(m)
+        for m in {*tree.COMMON.values(), *tree.SHORTCUTS.values()}
+        | {m for _, vs in tree.GROUPS.values() for m in vs.values()}
+    }
+
+    def flag_words(module: str) -> str:
+        command = commands[module]
+        return " ".join(_flag_words(command.flags) if command else ["--help"])
+
+    for group, (_, group_verbs) in tree.GROUPS.items():
+        words: dict[str, str] = {}
+        for verb, module in group_verbs.items():
+            command = commands[module]
+            for word in (verb, *(command.aliases if command else ())):
+                words[word] = module
+        verbs[group] = " ".join(sorted(words))
+        for word, module in words.items():
+            flags[f"{group} {word}"] = flag_words(module)
+            kinds[f"{group} {word}"] = argument_kind(module)
+    for name, module in {**tree.COMMON, **tree.SHORTCUTS}.items():
+        flags[name] = flag_words(module)
+        kinds[name] = argument_kind(module)
+    flags["completion"] = "--help"
+    kinds["completion"] = "shells"
+    kinds["help"] = "commands"
+    return verbs, flags, kinds
+
+
+def _assoc(name: str, values: dict[str, str]) -> str:
+    items = "\n".join(f'  ["{key}"]="{value}"' for key, value in sorted(values.items()))
+    return f"{name}=(\n{items}\n)"
+
+
+def bash_script() -> str:
+    """The bash completion script (also what zsh runs through bashcompinit)."""
+    verbs, flags, kinds = _table()
+    top = sorted({*tree.COMMON, *tree.SHORTCUTS, *tree.GROUPS, *EXTRA_WORDS})
+    return _BASH.format(
+        top=" ".join(top),
+        verbs=_assoc("_dockyard_verbs", verbs),
+        flags=_assoc("_dockyard_flags", flags),
+        kinds=_assoc("_dockyard_kinds", kinds),
+        global_value_flags="|".join(GLOBAL_VALUE_FLAGS),
+        shells=" ".join(SHELLS),
+    )
+
+
+def zsh_script() -> str:
+    return (
+        "#compdef dockyard\n"
+        "# dockyard zsh completion: the bash script through zsh's bashcompinit.\n"
+        "autoload -U +X bashcompinit && bashcompinit\n" + bash_script()
+    )
+
+
+_BASH = r"""# dockyard bash completion, generated by `dockyard completion bash`.
+declare -gA _dockyard_verbs _dockyard_flags _dockyard_kinds
+{verbs}
+{flags}
+{kinds}
+_dockyard_top="{top}"
+
+_dockyard_names() {{
+  # $1: containers | images; the CLI is run with the global flags typed before the command
+  local bin="${{COMP_WORDS[0]}}"
+  case "$1" in
+    containers) "$bin" "${{_dockyard_globals[@]}}" ps -a --format '{{{{.Names}}}}' 2>/dev/null ;;
+    images)
+      "$bin" "${{_dockyard_globals[@]}}" images \
+        --format '{{{{.Repository}}}}:{{{{.Tag}}}}' 2>/dev/null | grep -v '<none>' ;;
+  esac
+}}
+
+_dockyard() {{
+  local cur="${{COMP_WORDS[COMP_CWORD]}}" word cmd="" verb="" i=1
+  _dockyard_globals=()
+  while [ "$i" -lt "$COMP_CWORD" ]; do
+    word="${{COMP_WORDS[i]}}"
+    if [ -z "$cmd" ]; then
+      case "$word" in
+        {global_value_flags})
+          _dockyard_globals+=("$word" "${{COMP_WORDS[i+1]}}"); i=$((i + 2)); continue ;;
+        -*) _dockyard_globals+=("$word"); i=$((i + 1)); continue ;;
+      esac
+      cmd="$word"
+    elif [ -z "$verb" ] && [ -n "${{_dockyard_verbs[$cmd]}}" ] && [ "${{word#-}}" = "$word" ]; then
+      verb="$word"
+    fi
+    i=$((i + 1))
+  done
+  local key="${{cmd:-.}}"
+  [ -n "$verb" ] && key="$cmd $verb"
+  if [ "${{cur#-}}" != "$cur" ]; then
+    COMPREPLY=($(compgen -W "${{_dockyard_flags[$key]}}" -- "$cur"))
+    return 0
+  fi
+  if [ -z "$cmd" ]; then
+    COMPREPLY=($(compgen -W "$_dockyard_top" -- "$cur"))
+  elif [ -z "$verb" ] && [ -n "${{_dockyard_verbs[$cmd]}}" ]; then
+    COMPREPLY=($(compgen -W "${{_dockyard_verbs[$cmd]}}" -- "$cur"))
+  else
+    case "${{_dockyard_kinds[$key]}}" in
+      containers|images)
+        COMPREPLY=($(compgen -W "$(_dockyard_names "${{_dockyard_kinds[$key]}}")" -- "$cur")) ;;
+      shells) COMPREPLY=($(compgen -W "{shells}" -- "$cur")) ;;
+      commands) COMPREPLY=($(compgen -W "$_dockyard_top" -- "$cur")) ;;
+      *) COMPREPLY=() ;;
+    esac
+  fi
+  return 0
+}}
+
+complete -F _dockyard dockyard
+"""
+
+
+def run(cli: Cli, opts: Options, args: list[str]) -> int:
+    shell = args[0]
+    if shell not in SHELLS:
+        raise StatusError(
+            f'dockyard: unsupported shell "{shell}": choose one of {", ".join(SHELLS)}', 1
+        )
+    cli.out.write(bash_script() if shell == "bash" else zsh_script())
+    return 0
+
+
+COMMAND = Command(
+    name="completion",
+    usage="bash|zsh",
+    short="Generate the autocompletion script for the specified shell",
+    long=(
+        "Generate the autocompletion script for dockyard for the specified shell.\n\n"
+        "To load completions in your current shell session:\n\n"
+        "\tsource <(dockyard completion bash)\n\n"
+        "For zsh, write it to a directory of your $fpath:\n\n"
+        '\tdockyard completion zsh > "${fpath[1]}/_dockyard"\n'
+    ),
+    run=run,
+    min_args=1,
+    max_args=1,
+)
