@@ -51,6 +51,7 @@ class SystemRouter:
             get("/version", self.version),
             get("/system/df", self.disk_usage),
             post("/auth", self.auth),
+            post("/build/prune", self.build_prune),
         ]
 
     async def ping(self, request: web.Request) -> web.Response:
@@ -95,6 +96,12 @@ class SystemRouter:
             # "ask for the password again".
             raise errors.Unauthorized(str(err)) from err
         return httputils.json_response(answer)
+
+    async def build_prune(self, request: web.Request) -> web.Response:
+        """Nothing to prune until the builder keeps a cache (system df shows BuildCache []),
+        but `docker system prune` and `builder prune` call this and must not fail on it."""
+        httputils.filters_from_json(request.query.get("filters", ""))  # 400 on bad filters
+        return httputils.json_response({"CachesDeleted": None, "SpaceReclaimed": 0})
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         query = request.query

@@ -1,0 +1,1 @@
+"""Rendering for the CLI: Go templates, tables, sizes and durations as docker prints them."""

@@ -1,0 +1,1 @@
+"""Tests of cli/format: golden strings from the real docker CLI."""
