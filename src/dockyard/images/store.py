@@ -148,9 +148,14 @@ class ImageStore:
                 )
             elif not image.added_at:
                 image = replace(image, added_at=time.time())
+            # An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and the
+            # ON DELETE CASCADE of image_refs would drop every tag of the image with it (a
+            # pull of an image we already have under another name untagged that name).
+            updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[1:])
             db.execute(
-                f"INSERT OR REPLACE INTO image_images ({_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO image_images ({_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT(id) DO UPDATE SET {updates}",
                 (
                     image.id,
                     image.manifest_digest,

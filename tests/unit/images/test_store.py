@@ -109,6 +109,13 @@ def test_adding_a_known_image_keeps_what_it_does_not_bring(store: ImageStore) ->
     )  # fmt: skip
 
 
+def test_adding_a_known_image_keeps_its_references(store: ImageStore) -> None:
+    # A pull of an image we have under another name must not untag that name.
+    store.tag(A, parse("busybox"))
+    store.add(record(A))
+    assert [str(r) for r in store.references(A)] == ["docker.io/library/busybox:latest"]
+
+
 def test_layers_first_blob_wins_and_sizes_fill_in(store: ImageStore) -> None:
     store.put_layer(LayerBlob("sha256:" + "1" * 64, A, "gzip", 10))
     store.put_layer(LayerBlob("sha256:" + "1" * 64, B, "gzip", 20, diff_size=99))
