@@ -20,12 +20,6 @@ FORMAT_HELP = (
 )
 
 
-def uses_size(fmt: str) -> bool:
-    """Whether a --format template reads .Size (docker then asks the daemon for sizes, as
-    its template pre-run records the fields used)."""
-    return ".Size" in fmt
-
-
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard.cli.commands.container.prune import parse_filters
     from dockyard.cli.format import containers as formatter
@@ -44,7 +38,9 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     if opts.boolean("latest") and limit == -1:
         limit = 1
     size = opts.boolean("size")
-    if fmt and not quiet and not size and not opts.changed("size") and uses_size(fmt):
+    if fmt and not quiet and not size and formatter.check_format(fmt):
+        # docker runs the template on an empty container first and asks the daemon for
+        # sizes when it read .Size (`{{json .}}` reads every field): sizes cost a walk.
         size = True
     found = containers.list(
         cli.client, all=opts.boolean("all"), limit=limit, size=size, filters=filters

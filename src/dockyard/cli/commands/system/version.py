@@ -169,6 +169,16 @@ def _component_lines(comp: dict[str, Any]) -> list[str]:
     return lines
 
 
+class GoVersion(dict["str", "Any"]):  # strings: typing is not imported at run time
+    """A version document as docker's templates see it: JSON keys, plus the Go field names
+    that differ from them (`{{.Server.APIVersion}}` reads the JSON's "ApiVersion"; `{{json .}}`
+    still prints the JSON keys)."""
+
+    @property
+    def APIVersion(self) -> Any:
+        return self.get("ApiVersion")
+
+
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
     from dockyard.cli.commands.system.templating import align, compile_format, execute
@@ -177,7 +187,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     template = compile_format(fmt) if fmt else None
     server: dict[str, Any] | None = None
     failure: errdefs.DockyardError | None = None
-    api_version = ""
+    api_version = DEFAULT_API_VERSION  # what the client speaks when no daemon answers
     try:
         from dockyard.client import system
 
@@ -189,7 +199,10 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
                 details["BuildTime"] = reformat_date(str(details["BuildTime"]))
     except errdefs.DockyardError as err:
         failure = err
-    data = {"Client": client_version(cli, api_version), "Server": server}
+    data = {
+        "Client": GoVersion(client_version(cli, api_version)),
+        "Server": GoVersion(server) if server is not None else None,
+    }
     try:
         if template is None:
             cli.out.write(align(render_default(data)) + "\n")
