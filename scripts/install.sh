@@ -17,6 +17,7 @@ APT_PACKAGES=(
   openssl
   tmux             # interactive terminal tests
   tini             # tini-static is the --init reaper bind-mounted as /sbin/docker-init
+  nftables         # nft: the daemon's NAT, isolation and published ports (network/nft.py)
 )
 
 missing=()

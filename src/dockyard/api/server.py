@@ -11,11 +11,20 @@ fixed path (`/images/json`) wins over a pattern (`/images/{name:.*}/json`).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, cast
 
 from aiohttp import web
 
-from dockyard.api import containers, distribution, exec, images, middleware, system, volumes
+from dockyard.api import (
+    containers,
+    distribution,
+    exec,
+    images,
+    middleware,
+    networks,
+    system,
+    volumes,
+)
 from dockyard.api.routes import Route
 
 VERSION_PREFIX = "/v{version:[0-9.]+}"
@@ -56,6 +65,12 @@ def make_app(daemon: Daemon) -> web.Application:
         *distribution.DistributionRouter(daemon.image_ops).routes(),
         *volumes.VolumesRouter(daemon.volumes).routes(),
     ]
+    # Daemons without networks (the API's unit-test fakes) serve no network routes.
+    backend: networks.NetworksBackend | None = getattr(daemon, "networks", None)
+    if backend is not None:
+        # the ContainerService serves both Protocols; ContainersBackend lacks these two
+        containers_backend = cast(networks.ContainerNetworks, daemon.containers)
+        table += networks.NetworksRouter(backend, containers_backend).routes()
     for route in table:
         app.router.add_route(route.method, VERSION_PREFIX + route.path, route.handler)
         app.router.add_route(route.method, route.path, route.handler)

@@ -16,19 +16,35 @@ from dockyard.utils import jsonfast
 
 
 async def create_task(
-    c: Container, *, deps: ContainerDeps, spawner: Spawner, runtime: str, rootfs: str
+    c: Container,
+    *,
+    deps: ContainerDeps,
+    spawner: Spawner,
+    runtime: str,
+    rootfs: str,
+    netns_path: str | None = None,
+    ips: list[str] | None = None,
+    internal_dns: bool = False,
+    host_gateway_ip: str = "",
 ) -> ShimClient:
     """Write the bundle and spawn the shim, which runs `runtime create`: the container
-    exists (created, not started) when this returns."""
+    exists (created, not started) when this returns. `netns_path` is the sandbox the
+    container joins (None: a new namespace, or the host's for --network host), `ips` its
+    addresses for /etc/hosts, `internal_dns` puts the embedded resolver in resolv.conf."""
     defaults = deps.defaults
     host_network = c.host_config.get("NetworkMode") == "host"
-    await asyncio.to_thread(write_etc_files, c, defaults=defaults, host_network=host_network)
+    await asyncio.to_thread(
+        lambda: write_etc_files(
+            c, defaults=defaults, host_network=host_network, ips=ips or [],
+            internal_dns=internal_dns, host_gateway_ip=host_gateway_ip,
+        )
+    )  # fmt: skip
     spec = await asyncio.to_thread(
         generate_spec,
         c,
         rootfs=rootfs,
         defaults=defaults,
-        netns_path=None,
+        netns_path=netns_path,
         init=bool(c.host_config.get("Init")),
     )
     await asyncio.to_thread(_write_bundle, c, spec)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockyard import errdefs
-from dockyard.containers import names
+from dockyard.containers import names, netuse
 from dockyard.containers.container import Container
 from dockyard.containers.createconfig import parse_create
 from dockyard.containers.deps import ContainerDeps
@@ -21,11 +21,6 @@ from dockyard.containers.store import name_conflict
 from dockyard.images import timefmt
 
 log = logging.getLogger(__name__)
-
-_NO_BRIDGE = (
-    "bridge networking is not available yet: the container gets its own network namespace "
-    "with loopback only"
-)
 
 
 def build(
@@ -57,11 +52,6 @@ def build(
         defaults=deps.defaults,
         default_runtime=deps.default_runtime,
     )
-    mode = req.host_config.get("NetworkMode") or "default"
-    if mode in ("default", "bridge"):
-        log.info("container %s: %s", name, _NO_BRIDGE)
-    elif mode not in ("none", "host") and not mode.startswith("container:"):
-        raise errdefs.NotFound(f"network {mode} not found")
     runtime = req.host_config.get("Runtime") or deps.default_runtime
     if runtime not in deps.runtimes:
         raise errdefs.InvalidArgument(f"Unknown runtime specified {runtime}")
@@ -75,6 +65,7 @@ def build(
         data_dir=os.path.join(deps.data_root, "containers", cid),
         exec_dir=os.path.join(deps.exec_root, "containers", cid),
     )
+    netuse.prepare(deps, c, req.networking_config)
     c.mounts = list(req.mounts)
     c.chain_id = record.chain_id
     return c, list(req.warnings)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dockyard.containers.events import EventSink
 from dockyard.images.service import ImageService
+from dockyard.network.dns import EmbeddedDNS
+from dockyard.network.service import NetworkService
 from dockyard.snapshots.snapshotter import Snapshotter
 from dockyard.utils.record import field, record
 from dockyard.volumes.service import VolumeService
@@ -47,6 +49,8 @@ class ContainerDeps:
     defaults: Defaults = field(default_factory=Defaults)
     live_restore: bool = True
     volumes: VolumeService | None = None  # None: volumes refused (tests without a daemon)
+    networks: NetworkService | None = None  # None: bridge mode is loopback only (unit tests)
+    dns: EmbeddedDNS | None = None  # the resolver at 127.0.0.11 on user-defined networks
 
     def runtime_root(self, name: str) -> str:
         """The `--root` a runtime keeps its state in."""

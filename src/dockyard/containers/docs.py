@@ -28,24 +28,29 @@ def command_line(config: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def network_settings(c: Container) -> dict[str, Any]:
-    """NetworkSettings for the modes this daemon has (none, host); networks add more."""
-    mode = c.host_config.get("NetworkMode") or "default"
-    name = "none" if mode in ("default", "bridge") else mode
-    endpoint = {
-        "IPAMConfig": None, "Links": None, "Aliases": None, "MacAddress": "",
-        "DriverOpts": None, "GwPriority": 0, "NetworkID": "", "EndpointID": "", "Gateway": "",
-        "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "", "GlobalIPv6Address": "",
-        "GlobalIPv6PrefixLen": 0, "DNSNames": None,
-    }  # fmt: skip
+    """NetworkSettings: the endpoints stored by containers/netuse (keyed by network name),
+    with Docker's legacy top-level fields (those of the default bridge's endpoint)."""
     doc: dict[str, Any] = {
         "Bridge": "", "SandboxID": "", "SandboxKey": "", "Ports": {}, "HairpinMode": False,
         "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0, "SecondaryIPAddresses": None,
         "SecondaryIPv6Addresses": None, "EndpointID": "", "Gateway": "", "GlobalIPv6Address": "",
         "GlobalIPv6PrefixLen": 0, "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
-        "MacAddress": "", "Networks": {name: endpoint},
+        "MacAddress": "", "Networks": {},
     }  # fmt: skip
     doc.update(c.network_settings)
+    if not doc["Networks"]:
+        mode = c.host_config.get("NetworkMode") or "default"
+        doc["Networks"] = {"none" if mode in ("default", "bridge") else mode: _empty_endpoint()}
     return doc
+
+
+def _empty_endpoint() -> dict[str, Any]:
+    return {
+        "IPAMConfig": None, "Links": None, "Aliases": None, "MacAddress": "",
+        "DriverOpts": None, "GwPriority": 0, "NetworkID": "", "EndpointID": "", "Gateway": "",
+        "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "", "GlobalIPv6Address": "",
+        "GlobalIPv6PrefixLen": 0, "DNSNames": None,
+    }  # fmt: skip
 
 
 def inspect_doc(
@@ -93,7 +98,7 @@ def summary_doc(c: Container, *, sizes: tuple[int, int] | None) -> dict[str, Any
         "ImageID": c.image_id,
         "Command": " ".join([path, *args]),
         "Created": timefmt.to_ns(c.created) // 1_000_000_000,
-        "Ports": [],
+        "Ports": summary_ports(c),
         "Labels": c.config.get("Labels") or {},
         "State": c.state.status.value,
         "Status": status_text(c),
@@ -104,6 +109,28 @@ def summary_doc(c: Container, *, sizes: tuple[int, int] | None) -> dict[str, Any
     if sizes is not None:
         doc["SizeRw"], doc["SizeRootFs"] = sizes
     return doc
+
+
+def summary_ports(c: Container) -> list[dict[str, Any]]:
+    """ContainerSummary.Ports: published ports with their host side, exposed ones without."""
+    ports = c.network_settings.get("Ports") or {}
+    out: list[dict[str, Any]] = []
+    seen = set()
+    for key, binds in ports.items():
+        port, _, proto = key.partition("/")
+        seen.add(key)
+        for b in binds or []:
+            public = int(b.get("HostPort") or 0)
+            ip = b.get("HostIp", "")
+            out.append({"IP": ip, "PrivatePort": int(port), "PublicPort": public,
+                        "Type": proto or "tcp"})  # fmt: skip
+        if not binds:
+            out.append({"PrivatePort": int(port), "Type": proto or "tcp"})
+    for key in c.config.get("ExposedPorts") or {}:
+        if key not in seen:
+            port, _, proto = key.partition("/")
+            out.append({"PrivatePort": int(port), "Type": proto or "tcp"})
+    return out
 
 
 def status_text(c: Container, now_ns: int | None = None) -> str:

@@ -118,6 +118,7 @@ def resolv_conf_content(
     dns_options: Sequence[str] = (),
     legacy: bool = True,
     ipv6: bool = False,
+    internal: bool = False,
 ) -> str:
     """The container's resolv.conf from the host's text (resolvconf Parse, overrides,
     TransformForLegacyNw when `legacy`, Generate with comments)."""
@@ -160,7 +161,16 @@ def resolv_conf_content(
         overrides.append("options")
     warnings = []
     transform = ""
-    if legacy:
+    ext_servers: list[str] = []
+    if internal:
+        # TransformForIntNS: the embedded resolver answers, the others are its upstreams
+        transform = "internal resolver"
+        ext_servers = [f"host({a})" for a in nameservers]
+        nameservers = ["127.0.0.11"]
+        if not ndots_from:
+            options.append("ndots:0")
+            ndots_from = "internal"
+    elif legacy:
         transform = "legacy"
         if not dns:
             nameservers = [
@@ -184,6 +194,8 @@ def resolv_conf_content(
     text += "\n" + "".join(f"# {w}\n" for w in warnings)
     if invalid:
         text += f"# Invalid nameservers: [{' '.join(invalid)}]\n"
+    if ext_servers:
+        text += f"# ExtServers: [{' '.join(ext_servers)}]\n"
     text += f"# Overrides: [{' '.join(overrides)}]\n"
     if ndots_from:
         text += f"# Option ndots from: {ndots_from}\n"
@@ -207,8 +219,10 @@ def write_etc_files(
     host_network: bool,
     ips: Sequence[str] = (),
     host_gateway_ip: str = "",
+    internal_dns: bool = False,
 ) -> None:
-    """Write hostname, hosts and resolv.conf into the container's data_dir."""
+    """Write hostname, hosts and resolv.conf into the container's data_dir (`internal_dns`:
+    the embedded resolver of user-defined networks at 127.0.0.11)."""
     config, hc = container.config, container.host_config
     os.makedirs(container.data_dir, exist_ok=True)
     _write(container.hostname_path, config.get("Hostname", "") + "\n")
@@ -242,6 +256,7 @@ def write_etc_files(
         dns_search=hc.get("DnsSearch") or defaults.dns_search,
         dns_options=hc.get("DnsOptions") or defaults.dns_options,
         legacy=not host_network,
+        internal=internal_dns,
     )
     _write(container.resolv_conf_path, content)
     digest = "sha256:" + hashlib.sha256(content.encode()).hexdigest()

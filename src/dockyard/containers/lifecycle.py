@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from dockyard import errdefs
-from dockyard.containers import bundle, restartpolicy, rootfs, volumeuse
+from dockyard.containers import bundle, netuse, restartpolicy, rootfs, volumeuse
 from dockyard.containers.container import Container
 from dockyard.containers.deps import ContainerDeps
 from dockyard.containers.execs import Execs
@@ -124,10 +124,14 @@ class Lifecycle:
             self._record_start_error(c, err)
             raise
         try:
+            netns, ips = await netuse.attach(self.deps, c)
             client = await bundle.create_task(
-                c, deps=self.deps, spawner=self._spawner, runtime=runtime, rootfs=root
-            )
+                c, deps=self.deps, spawner=self._spawner, runtime=runtime, rootfs=root,
+                netns_path=netns, ips=ips, internal_dns=netuse.internal_dns(self.deps, c),
+                host_gateway_ip=netuse.host_gateway_ip(self.deps),
+            )  # fmt: skip
         except errdefs.DockyardError as err:
+            await netuse.release(self.deps, c)
             await volumeuse.unmount_all(self.deps, c)
             await asyncio.to_thread(self.unmount_rootfs, c)
             self._record_start_error(c, err)
@@ -138,6 +142,7 @@ class Lifecycle:
             pid = await client.start()
         except BaseException as err:
             await self._discard_shim(client)
+            await netuse.release(self.deps, c)
             await volumeuse.unmount_all(self.deps, c)
             await asyncio.to_thread(self.unmount_rootfs, c)
             if isinstance(err, errdefs.DockyardError):
@@ -191,6 +196,7 @@ class Lifecycle:
             await self._health.stop(c)
             if client is not None:
                 await self._discard_shim(client)
+            await netuse.release(self.deps, c)
             await volumeuse.unmount_all(self.deps, c)
             await asyncio.to_thread(self.unmount_rootfs, c)
             # the shim's exit time can precede our start time for a command that exits at once
@@ -411,6 +417,7 @@ class Lifecycle:
             state = await client.state()
         except (OSError, errdefs.DockyardError) as err:
             log.warning("container %s: shim gone (%s); marking it exited", c.id[:12], err)
+            await netuse.release(self.deps, c)
             await volumeuse.unmount_all(self.deps, c)
             await asyncio.to_thread(self.unmount_rootfs, c)
             await asyncio.to_thread(shutil.rmtree, c.exec_dir, True)
@@ -434,6 +441,7 @@ class Lifecycle:
         elif state.status == "running" and c.state.status is Status.PAUSED:
             c.state.move(Status.RUNNING)
         self._save(c)
+        await netuse.restore(self.deps, c)
         self._monitors[c.id] = asyncio.create_task(self._monitor(c, client))
         self._health.start(c)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from dockyard import errdefs
 from dockyard.containers import attach as attaching
-from dockyard.containers import docs, names, rwlayer, stats, top, volumeuse
+from dockyard.containers import docs, names, netuse, rwlayer, stats, top, volumeuse
 from dockyard.containers import logs as logreading
 from dockyard.containers.cgroups import apply_update, merge_update
 from dockyard.containers.container import Container
@@ -386,6 +386,22 @@ class ContainerService:
             reclaimed += size
         self.deps.events.publish("container", "prune", "", {"reclaimed": str(reclaimed)})
         return {"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed}
+
+    async def connect_network(
+        self, network: str, ref: str, endpoint_config: dict[str, Any] | None
+    ) -> None:
+        """POST /networks/{id}/connect (docker network connect)."""
+        c = self.get(ref)
+        async with c.lock:
+            await netuse.connect(self.deps, c, network, endpoint_config)
+            self._save(c)
+
+    async def disconnect_network(self, network: str, ref: str, *, force: bool = False) -> None:
+        """POST /networks/{id}/disconnect (docker network disconnect)."""
+        c = self.get(ref)
+        async with c.lock:
+            await netuse.disconnect(self.deps, c, network, force=force)
+            self._save(c)
 
     # -- I/O ----------------------------------------------------------------------------------
 

@@ -53,6 +53,9 @@ KEYS: dict[str, str] = {
     "dns-opts": "[]string",
     "bip": "string",
     "default-address-pools": "[]*NetworkAddressPool",
+    "iptables": "bool",
+    "ip-forward": "bool",
+    "icc": "bool",
     "max-concurrent-downloads": "int",
     "pidfile": "string",
     "cgroup-parent": "string",
@@ -98,6 +101,9 @@ class DaemonConfig:
     dns_opts: tuple[str, ...] = ()
     bip: str = ""
     default_address_pools: tuple[dict[str, Any], ...] = ()
+    iptables: bool = True  # the nftables table (Docker's key name)
+    ip_forward: bool = True
+    icc: bool = True  # the default bridge's inter-container communication
     max_concurrent_downloads: int = 3
     pidfile: str = "/run/dockyard.pid"
     cgroup_parent: str = "/dockyard"
@@ -254,6 +260,9 @@ def from_settings(settings: Mapping[str, Any], *, config_file: str) -> DaemonCon
         dns_opts=strings("dns-opts"),
         bip=text("bip", ""),
         default_address_pools=tuple(s.get("default-address-pools") or ()),
+        iptables=bool(s.get("iptables", True)),
+        ip_forward=bool(s.get("ip-forward", True)),
+        icc=bool(s.get("icc", True)),
         max_concurrent_downloads=int(
             s.get("max-concurrent-downloads", base.max_concurrent_downloads)
         ),

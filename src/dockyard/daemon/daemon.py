@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,8 @@ from dockyard.daemon.system import System
 from dockyard.distribution.client import RegistryClient
 from dockyard.distribution.hosts import RegistryHosts
 from dockyard.images.service import ImageService
+from dockyard.network.dns import EmbeddedDNS
+from dockyard.network.service import NetworkService
 from dockyard.utils.record import replace
 from dockyard.volumes.service import VolumeService
 
@@ -56,6 +59,8 @@ class Daemon:
         system: System,
         registry: RegistryClient,
         volumes: VolumeService,
+        networks: NetworkService,
+        dns: EmbeddedDNS,
         closers: list[Callable[[], Any]],
     ) -> None:
         self.config = config
@@ -66,6 +71,8 @@ class Daemon:
         self.system = system
         self.registry = registry
         self.volumes = volumes
+        self.networks = networks
+        self.dns = dns
         self._closers = closers  # sync close() callables, run in reverse order
 
     @property
@@ -116,6 +123,12 @@ class Daemon:
         """Release the stores and the registry client (after the API stopped)."""
         self.events.close()
         await self.registry.close()
+        await self.dns.close()
+        try:
+            # bridges and rules stay while containers run (live restore), else they go
+            await asyncio.to_thread(self.networks.stop, keep=False)
+        except Exception:  # shutdown boundary
+            log.exception("failed to stop networking")
         for close in reversed(self._closers):
             try:
                 close()

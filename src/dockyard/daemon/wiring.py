@@ -5,6 +5,13 @@
     data-root/snapshots/overlay/    OverlaySnapshotter
     data-root/engine-id             the daemon's ID (`docker info` ID), made once
     data-root/volumes/              the local volume driver (volumes live in metadata.db too)
+    exec-root/netns/<container id>  the containers' network sandboxes (networks: metadata.db)
+
+Host-wide network names: the daemon on the default exec-root owns bridge `dockyard0` and the
+nftables table `dockyard`; a daemon on another exec-root (tests, benchmarks, several daemons
+on one host) owns `dy<8 hex>` and `dockyard-<8 hex>` (a hash of its exec-root), so daemons
+never share a bridge or rewrite each other's rules. Subnets are chosen clear of the host's
+routes, which keeps their networks apart too.
 
 Volume plugins are found where Docker looks (/run/docker/plugins, /etc/docker/plugins,
 /usr/lib/docker/plugins); DOCKYARD_PLUGINS_DIRS="sockets_dir:specs_dir..." in the daemon's
@@ -17,6 +24,8 @@ the shim binary, and the container defaults from daemon.json.
 
 from __future__ import annotations
 
+import concurrent.futures
+import hashlib
 import os
 import shutil
 import sys
@@ -36,6 +45,10 @@ from dockyard.distribution.client import RegistryClient
 from dockyard.distribution.hosts import RegistryHosts
 from dockyard.images.service import ImageService
 from dockyard.images.store import ImageStore
+from dockyard.network import ipam
+from dockyard.network.dns import EmbeddedDNS
+from dockyard.network.service import NetworkService, Settings
+from dockyard.network.store import NetworkStore
 from dockyard.snapshots.overlay import OverlaySnapshotter
 from dockyard.volumes import plugins
 from dockyard.volumes.local import LocalDriver
@@ -72,6 +85,13 @@ def build(config: DaemonConfig) -> Daemon:
         events=events,
     )
     volumes.restore()  # the mount users of the last run, before containers restore refs
+    network_store = NetworkStore(os.path.join(data, "metadata.db"))
+    closers.append(network_store.close)
+    networks = NetworkService(store=network_store, settings=network_settings(config), events=events)
+    # pyroute2's synchronous API runs an event loop of its own: not in the daemon's thread
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(networks.start).result()
+    dns = EmbeddedDNS(lookup=networks.dns_view)
     runtimes = runtimes_for(config)
     deps = ContainerDeps(
         data_root=data,
@@ -85,6 +105,8 @@ def build(config: DaemonConfig) -> Daemon:
         defaults=defaults_for(config),
         live_restore=config.live_restore,
         volumes=volumes,
+        networks=networks,
+        dns=dns,
     )
     containers = ContainerService(deps=deps)
     image_ops = ImageOps(
@@ -114,9 +136,29 @@ def build(config: DaemonConfig) -> Daemon:
         system=system,
         registry=registry,
         volumes=volumes,
+        networks=networks,
+        dns=dns,
         closers=closers,
     )
     return daemon
+
+
+def network_settings(config: DaemonConfig) -> Settings:
+    """The network service's settings: daemon.json's keys and this daemon's host-wide names."""
+    bridge, table = "dockyard0", "dockyard"
+    if os.path.abspath(config.exec_root) != "/run/dockyard":
+        tag = hashlib.sha256(os.path.abspath(config.exec_root).encode()).hexdigest()[:8]
+        bridge, table = f"dy{tag}", f"dockyard-{tag}"
+    return Settings(
+        netns_dir=os.path.join(config.exec_root, "netns"),
+        bridge=bridge,
+        table=table,
+        bip=config.bip,
+        pools=ipam.pools_from_config(list(config.default_address_pools)),
+        iptables=config.iptables,
+        ip_forward=config.ip_forward,
+        icc=config.icc,
+    )
 
 
 def plugin_registry(environ: dict[str, str] | None = None) -> plugins.Registry:

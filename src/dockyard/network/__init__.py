@@ -1,0 +1,1 @@
+"""Networks (CNM): networks, endpoints, sandboxes, IPAM, drivers, published ports, DNS."""

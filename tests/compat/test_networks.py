@@ -1,0 +1,312 @@
+"""Networks through the real docker CLI against dockyardd (issue 6): the seed's walkthrough,
+name resolution, isolation, two networks, published ports (TCP from the host and from an
+outside namespace, UDP, -P, a taken port), --internal, resolv.conf options, network rm and
+prune, live restore and the clean stop.
+
+Traffic stays on loopback, the daemon's bridges and a veth pair to a namespace made here;
+everything made here is removed, even on failure."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.compat.conftest import Engine, PrivateDaemon, wait_for
+from tests.support.dockerd import Docker
+from tests.support.dockyardd import docker_clis
+
+pytestmark = [pytest.mark.root, pytest.mark.compat, pytest.mark.timeout(240, method="signal")]
+
+IMAGE = "busybox:latest"
+LABEL = "dockyard.test=compat-networks"
+
+
+def _cli() -> str:
+    clis = docker_clis()
+    return "/usr/local/bin/docker" if "/usr/local/bin/docker" in clis else clis[0]
+
+
+def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("0.0.0.0", 0))
+        return int(s.getsockname()[1])
+
+
+class Net:
+    """The CLI plus cleanup of the containers and networks a test makes."""
+
+    def __init__(self, docker: Docker) -> None:
+        self.docker = docker
+        self.networks: list[str] = []
+        self.tag = secrets.token_hex(3)
+
+    def network(self, name: str, *args: str) -> str:
+        full = f"{name}-{self.tag}"
+        self.docker("network", "create", *args, full)
+        self.networks.append(full)
+        return full
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.docker("run", "--label", LABEL, *args, check=check)
+
+    def cleanup(self) -> None:
+        ids = self.docker("ps", "-aq", "--filter", f"label={LABEL}", check=False).stdout.split()
+        if ids:
+            self.docker("rm", "-f", *ids, check=False, timeout=120)
+        for n in self.networks:
+            self.docker("network", "rm", n, check=False)
+
+
+@pytest.fixture
+def net(engine: Engine) -> Iterator[Net]:
+    n = Net(engine.docker(_cli()))
+    try:
+        yield n
+    finally:
+        n.cleanup()
+
+
+def _http(url: str, timeout: float = 5) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return str(r.read().decode())
+
+
+def _httpd(net: Net, name: str, *args: str) -> None:
+    script = f"mkdir /www && echo hello-{name} > /www/index.html && exec httpd -f -h /www"
+    net.run("-d", "--name", name, *args, IMAGE, "sh", "-c", script)
+
+
+def test_seed_walkthrough(net: Net) -> None:
+    localnet = net.network("localnet")
+    c1 = f"c1-{net.tag}"
+    net.run("-d", "--name", c1, "--network", localnet, IMAGE, "sleep", "300")
+    out = net.run("--rm", "--network", localnet, IMAGE, "ping", "-c1", "-W3", c1).stdout
+    assert "1 packets received" in out
+    port = _free_port()  # the seed's 5000, unless something on this host holds it
+    web = f"web-{net.tag}"
+    _httpd(net, web, "-p", f"{port}:80")
+    assert net.docker("port", web).stdout.strip().splitlines()[0] == f"80/tcp -> 0.0.0.0:{port}"
+    assert wait_for(lambda: _try_http(f"http://127.0.0.1:{port}/") == f"hello-{web}\n")
+    ps = net.docker("ps", "--filter", f"name={web}", "--format", "{{.Ports}}").stdout
+    assert f"0.0.0.0:{port}->80/tcp" in ps
+
+
+def _try_http(url: str) -> str:
+    try:
+        return _http(url, timeout=2)
+    except OSError:
+        return ""
+
+
+def test_aliases_resolve_and_inspect_lists_containers(net: Net) -> None:
+    n = net.network("alias")
+    a = f"a-{net.tag}"
+    net.run("-d", "--name", a, "--network", n, "--network-alias", "svc", IMAGE, "sleep", "300")
+    out = net.run("--rm", "--network", n, IMAGE, "sh", "-c",
+                  "ping -c1 -W3 svc && cat /etc/resolv.conf").stdout  # fmt: skip
+    assert "1 packets received" in out and "nameserver 127.0.0.11" in out
+    doc = json.loads(net.docker("network", "inspect", n).stdout)[0]
+    (entry,) = doc["Containers"].values()
+    assert entry["Name"] == a and entry["IPv4Address"].endswith("/16")
+    assert entry["MacAddress"].startswith("02:42:")
+    refused = net.docker("network", "rm", n, check=False)
+    assert refused.returncode != 0 and "has active endpoints" in refused.stderr
+
+
+def test_default_bridge_cannot_resolve_names(net: Net) -> None:
+    b = f"b-{net.tag}"
+    net.run("-d", "--name", b, IMAGE, "sleep", "300")
+    out = net.run("--rm", IMAGE, "sh", "-c", f"ping -c1 -W1 {b}; cat /etc/resolv.conf",
+                  check=False)  # fmt: skip
+    assert "bad address" in out.stdout + out.stderr
+    assert "127.0.0.11" not in out.stdout
+
+
+def _ip(net: Net, name: str, network: str) -> str:
+    return net.docker(
+        "inspect", "-f", f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}', name
+    ).stdout.strip()
+
+
+def test_networks_are_isolated_and_two_networks_reach_both(net: Net) -> None:
+    n1, n2 = net.network("iso1"), net.network("iso2")
+    x, y = f"x-{net.tag}", f"y-{net.tag}"
+    net.run("-d", "--name", x, "--network", n1, IMAGE, "sleep", "300")
+    net.run("-d", "--name", y, "--network", n2, IMAGE, "sleep", "300")
+    y_ip = _ip(net, y, n2)
+    blocked = net.docker("exec", x, "ping", "-c1", "-W1", y_ip, check=False)
+    assert blocked.returncode != 0
+    both = f"both-{net.tag}"
+    net.run("-d", "--name", both, "--network", n1, IMAGE, "sleep", "300")
+    net.docker("network", "connect", n2, both)
+    out = net.docker("exec", both, "sh", "-c",
+                     f"ip -o -4 addr; ping -c1 -W3 {x} && ping -c1 -W3 {y}").stdout  # fmt: skip
+    assert "eth1" in out and out.count("1 packets received") == 2
+    net.docker("network", "disconnect", n2, both)
+    assert "eth1" not in net.docker("exec", both, "ip", "-o", "link").stdout
+
+
+def test_internal_network_has_no_outbound_route(net: Net) -> None:
+    n = net.network("internal", "--internal")
+    out = net.run("--rm", "--network", n, IMAGE, "ip", "route").stdout
+    assert "default" not in out and "dev eth0" in out
+
+
+def test_dns_options_land_in_resolv_conf(net: Net) -> None:
+    out = net.run("--rm", "--dns", "192.0.2.53", "--dns-search", "example.test",
+                  "--dns-option", "ndots:2", IMAGE, "cat", "/etc/resolv.conf").stdout  # fmt: skip
+    assert "nameserver 192.0.2.53" in out
+    assert "search example.test" in out and "options ndots:2" in out
+
+
+def test_ip_hostname_mac_and_add_host(net: Net) -> None:
+    n = net.network("fixed", "--subnet", "10.213.7.0/24", "--ip-range", "10.213.7.128/25")
+    out = net.run("--rm", "--network", n, "--ip", "10.213.7.9", "--hostname", "box",
+                  "--mac-address", "02:42:0a:d5:07:63", "--add-host", "extra:192.0.2.7",
+                  IMAGE, "sh", "-c", "ip -o addr show eth0; ip -o link show eth0; "
+                  "cat /etc/hosts /etc/hostname").stdout  # fmt: skip
+    assert "10.213.7.9/24" in out and "02:42:0a:d5:07:63" in out
+    assert "192.0.2.7\textra" in out and "10.213.7.9\tbox" in out
+    auto = net.run("--rm", "--network", n, IMAGE, "ip", "-o", "-4", "addr", "show", "eth0")
+    assert "10.213.7.128/24" in auto.stdout or "10.213.7.129/24" in auto.stdout
+
+
+def test_port_already_allocated(net: Net) -> None:
+    port = _free_port()
+    _httpd(net, f"p1-{net.tag}", "-p", f"{port}:80")
+    second = net.run("-d", "--name", f"p2-{net.tag}", "-p", f"{port}:80", IMAGE, "true",
+                     check=False)  # fmt: skip
+    assert second.returncode != 0
+    assert f"Bind for 0.0.0.0:{port} failed: port is already allocated" in second.stderr
+
+
+def test_publish_all_and_udp(net: Net) -> None:
+    name = f"all-{net.tag}"
+    _httpd(net, name, "--expose", "80", "-P")
+    line = net.docker("port", name, "80").stdout.strip().splitlines()[0]
+    port = int(line.rsplit(":", 1)[1])
+    assert wait_for(lambda: _try_http(f"http://127.0.0.1:{port}/") == f"hello-{name}\n")
+    # busybox's nc has no -u: the host's python3 (the image's / plus the host's /usr) echoes
+    uport = _free_port(socket.SOCK_DGRAM)
+    echo = (
+        "import socket;s=socket.socket(2,2);s.bind(('',9999))\n"
+        "while 1:\n d,a=s.recvfrom(99);s.sendto(d.upper(),a)"
+    )
+    net.run("-d", "-p", f"{uport}:9999/udp", "-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro",
+            "-v", "/lib64:/lib64:ro", IMAGE, "/usr/bin/python3", "-c", echo)  # fmt: skip
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.5)
+
+        def echoed() -> bool:
+            s.sendto(b"ping-udp", ("127.0.0.1", uport))
+            try:
+                return s.recvfrom(99)[0] == b"PING-UDP"
+            except OSError:
+                return False
+
+        assert wait_for(echoed, timeout=10, step=0.3)
+
+
+@pytest.fixture
+def outside() -> Iterator[tuple[str, str]]:
+    """A namespace acting as another host: a veth pair with a /30 of its own. Yields
+    (namespace name, the host side's address)."""
+    taken = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
+    subnet = next(
+        s
+        for s in ipaddress.ip_network("10.252.0.0/16").subnets(new_prefix=30)
+        if str(s.network_address) not in taken
+    )
+    host_ip, ns_ip = (str(a) for a in subnet.hosts())
+    tag = secrets.token_hex(3)
+    ns, veth = f"dyt-out-{tag}", f"dyto{tag}"
+    cmds = [
+        ["ip", "netns", "add", ns],
+        ["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns],
+        ["ip", "addr", "add", f"{host_ip}/30", "dev", veth],
+        ["ip", "link", "set", veth, "up"],
+        ["ip", "-n", ns, "addr", "add", f"{ns_ip}/30", "dev", "eth0"],
+        ["ip", "-n", ns, "link", "set", "eth0", "up"],
+        ["ip", "-n", ns, "link", "set", "lo", "up"],
+    ]
+    try:
+        for c in cmds:
+            subprocess.run(c, check=True, capture_output=True)
+        yield ns, host_ip
+    finally:
+        subprocess.run(["ip", "link", "del", veth], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_published_port_answers_an_outside_client(net: Net, outside: tuple[str, str]) -> None:
+    ns, host_ip = outside
+    port = _free_port()
+    name = f"out-{net.tag}"
+    _httpd(net, name, "-p", f"{port}:80")
+    fetch = (
+        "import sys, urllib.request; "
+        "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())"
+    )
+
+    def fetched() -> bool:
+        argv = ["ip", "netns", "exec", ns, sys.executable, "-c", fetch, f"http://{host_ip}:{port}/"]
+        p = subprocess.run(argv, capture_output=True, text=True)
+        return p.stdout == f"hello-{name}\n"
+
+    assert wait_for(fetched, timeout=15, step=0.5)
+
+
+def test_network_ls_filters_and_prune(net: Net) -> None:
+    n = net.network("pruned", "--label", "dytest=1")
+    ls = net.docker("network", "ls", "--filter", "label=dytest=1", "--format", "{{.Name}}")
+    assert ls.stdout.split() == [n]
+    builtin = net.docker("network", "ls", "--filter", "type=builtin", "--format", "{{.Name}}")
+    assert sorted(builtin.stdout.split()) == ["bridge", "host", "none"]
+    out = net.docker("network", "prune", "-f", "--filter", "label=dytest=1").stdout
+    assert n in out
+    assert net.docker("network", "inspect", n, check=False).returncode != 0
+    refused = net.docker("network", "rm", "bridge", check=False)
+    assert "pre-defined network and cannot be removed" in refused.stderr
+
+
+def _nft_tables() -> str:
+    return subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
+
+
+def _links() -> str:
+    return subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+
+
+def test_live_restore_keeps_networking_and_clean_stop_cleans(private_daemon: PrivateDaemon) -> None:
+    with private_daemon() as d:
+        docker = d.docker(_cli())
+        docker("network", "create", "lr")
+        docker("run", "-d", "--name", "srv", "--network", "lr", "--network-alias", "api", IMAGE,
+               "sleep", "300")  # fmt: skip
+        port = _free_port()
+        docker("run", "-d", "--name", "web", "-p", f"{port}:80", IMAGE, "sh", "-c",
+               "mkdir /www && echo lr > /www/index.html && exec httpd -f -h /www")  # fmt: skip
+        assert wait_for(lambda: _try_http(f"http://127.0.0.1:{port}/") == "lr\n")
+        bridge_id = json.loads(docker("network", "inspect", "lr").stdout)[0]["Id"][:12]
+        d.restart(kill9=True)
+        out = docker("run", "--rm", "--network", "lr", IMAGE, "ping", "-c1", "-W3", "api").stdout
+        assert "1 packets received" in out
+        assert _try_http(f"http://127.0.0.1:{port}/") == "lr\n"
+        taken = docker("run", "--rm", "-p", f"{port}:80", IMAGE, "true", check=False)
+        assert "port is already allocated" in taken.stderr
+        docker("rm", "-f", "srv", "web")
+        docker("network", "rm", "lr")
+        assert f"br-{bridge_id}" not in _links()
+        tables_before = _nft_tables()
+        assert "dockyard-" in tables_before
+        d.stop()
+        assert wait_for(lambda: _nft_tables() != tables_before, timeout=5)

@@ -1,0 +1,49 @@
+"""The embedded resolver's answers for container names, aliases, short ids and PTR."""
+
+from __future__ import annotations
+
+import struct
+
+from dockyard.network import dns
+from dockyard.network.model import Endpoint
+
+
+def _query(name: str, qtype: int) -> bytes:
+    q = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\x00"
+    return struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + q + struct.pack("!HH", qtype, 1)
+
+
+def _server() -> dns.EmbeddedDNS:
+    ep = Endpoint(id="e", network_id="n", container_id="abcdef0123456789" * 4,
+                  container_name="c1", address="172.18.0.2", aliases=["one"])  # fmt: skip
+    return dns.EmbeddedDNS(lookup=lambda asker: [(ep, "localnet")])
+
+
+def _answers(reply: bytes) -> tuple[int, int]:
+    flags, _, ancount = struct.unpack("!HHH", reply[2:8])
+    return flags & 0xF, ancount
+
+
+def test_a_record_for_name_alias_and_short_id() -> None:
+    srv = _server()
+    for name in ("c1", "ONE", "abcdef012345"):
+        reply = srv.local_answer("x", _query(name, dns.A))
+        assert reply is not None and _answers(reply) == (0, 1)
+        assert reply.endswith(bytes([172, 18, 0, 2]))
+        assert reply[:2] == b"\x12\x34"
+
+
+def test_unknown_names_are_forwarded_and_aaaa_has_no_data() -> None:
+    srv = _server()
+    assert srv.local_answer("x", _query("example.org", dns.A)) is None
+    reply = srv.local_answer("x", _query("c1", dns.AAAA))
+    assert reply is not None and _answers(reply) == (0, 0)
+
+
+def test_ptr_names_the_container_on_its_network() -> None:
+    reply = _server().local_answer("x", _query("2.0.18.172.in-addr.arpa", dns.PTR))
+    assert reply is not None and b"\x02c1\x08localnet\x00" in reply
+
+
+def test_malformed_queries_are_ignored() -> None:
+    assert dns.parse_question(b"\x00" * 5) is None
