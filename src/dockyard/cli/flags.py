@@ -24,6 +24,24 @@ if TYPE_CHECKING:
 
     from dockyard.cli.command import Flag
 
+# docker's flagsHelper texts for the --format flag of listings and of inspect-like verbs
+FORMAT_HELP = (
+    "Format output using a custom template:\n"
+    "'table':            Print output in table format with column headers (default)\n"
+    "'table TEMPLATE':   Print output in table format using the given Go template\n"
+    "'json':             Print in JSON format\n"
+    "'TEMPLATE':         Print output using the given Go template.\n"
+    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting "
+    "output with templates"
+)
+INSPECT_FORMAT_HELP = (
+    "Format output using a custom template:\n"
+    "'json':             Print in JSON format\n"
+    "'TEMPLATE':         Print output using the given Go template.\n"
+    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting "
+    "output with templates"
+)
+
 
 class FlagError(Exception):
     """A malformed command line; the message is pflag's."""
@@ -167,9 +185,14 @@ def convert(kind: str, value: str) -> object:
     if kind in NUMERIC:
         return _numeric(kind, value)
     if kind == "bytes":
-        _check_bytes(value)
+        if value != "-1":  # docker's MemSwapBytes: -1 is "unlimited"
+            from dockyard.cli.opts.units import ram_in_bytes
+
+            ram_in_bytes(value)
     elif kind == "duration":
-        _check_duration(value)
+        from dockyard.cli.opts.units import duration_ns
+
+        duration_ns(value)
     elif kind == "filter" and "=" not in value:
         raise ValueError("bad format of filter (expected name=value)")
     return value
@@ -258,60 +281,6 @@ def _float(kind: str, value: str) -> str:
     except ValueError:
         raise ValueError(f"strconv.ParseFloat: parsing {go_quote(value)}: invalid syntax") from None
     return value
-
-
-def _check_bytes(value: str) -> None:
-    """go-units RAMInBytes's checks (docker's MemBytes); -1 is MemSwapBytes' "unlimited"."""
-    if value == "-1":
-        return
-    num, space, suffix = value.partition(" ")
-    if not space:
-        sep = max(value.rfind(c) for c in "0123456789.")
-        if sep == -1:
-            raise ValueError(f"invalid size: '{value}'")
-        num, suffix = value[: sep + 1], value[sep + 1 :]
-    try:
-        size = float(num)
-    except ValueError:
-        raise ValueError(f"strconv.ParseFloat: parsing {go_quote(num)}: invalid syntax") from None
-    if size < 0:
-        raise ValueError(f"invalid size: '{value}'")
-    sfx = suffix.lower()
-    if not sfx:
-        return
-    ok = len(sfx) <= 3 and (
-        sfx == "b" or (sfx[0] in "kmgtp" and (len(sfx) == 1 or sfx[1:] in ("b", "ib")))
-    )
-    if not ok:
-        raise ValueError(f"invalid suffix: '{sfx}'")
-
-
-_DURATION_UNITS = ("ns", "us", "µs", "μs", "ms", "s", "m", "h")
-
-
-def _check_duration(value: str) -> None:
-    """Go's time.ParseDuration grammar: [-+]? (number unit)+ , or "0"."""
-    text = value.lstrip("+-") if value[:1] in "+-" else value
-    if text == "0":
-        return
-    if not text:
-        raise ValueError(f"time: invalid duration {go_quote(value)}")
-    i = 0
-    while i < len(text):
-        start = i
-        while i < len(text) and (text[i].isdigit() or text[i] == "."):
-            i += 1
-        number = text[start:i]
-        if not number or number == "." or number.count(".") > 1:
-            raise ValueError(f"time: invalid duration {go_quote(value)}")
-        unit_start = i
-        while i < len(text) and not (text[i].isdigit() or text[i] == "."):
-            i += 1
-        unit = text[unit_start:i]
-        if not unit:
-            raise ValueError(f"time: missing unit in duration {go_quote(value)}")
-        if unit not in _DURATION_UNITS:
-            raise ValueError(f"time: unknown unit {go_quote(unit)} in duration {go_quote(value)}")
 
 
 def _csv(value: str) -> list[str]:

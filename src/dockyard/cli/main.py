@@ -189,10 +189,9 @@ def _global_options(parsed: Parsed) -> GlobalOptions | str:
 
 def load(module: str) -> Command:
     """The COMMAND of one verb module (imported now, and only this one)."""
-    import importlib
-
     try:
-        command: Command = importlib.import_module(module).COMMAND
+        # __import__, not importlib.import_module: importlib's package imports warnings.
+        command: Command = __import__(module, fromlist=["COMMAND"]).COMMAND
     except ModuleNotFoundError as err:
         if err.name != module:
             raise
@@ -313,17 +312,10 @@ def _run_command(
 
 
 def error_text(exc: BaseException) -> str:
-    """How docker prints an error: the daemon's own words behind "Error response from
-    daemon: ", anything else as it is."""
-    text = str(exc)
-    try:
-        from dockyard.client.errors import APIError
-    except ImportError:  # pragma: no cover - client/ always ships with cli/
-        return text
-    prefix = "Error response from daemon: "
-    if isinstance(exc, APIError) and not text.startswith(prefix):
-        return prefix + text
-    return text
+    """How docker prints an error (`cli/errors.py`)."""
+    from dockyard.cli.errors import describe
+
+    return describe(exc)
 
 
 def arg_count_error(full: str, command: Command, count: int) -> str:

@@ -22,11 +22,14 @@ import os
 import time
 
 from dockyard import errdefs
+from dockyard.cli.format.units import human_size
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any, Protocol, TextIO
+
+    from dockyard.client.transport import Response
 
     class Writer(Protocol):
         def write(self, text: str, /) -> int: ...
@@ -35,7 +38,6 @@ if TYPE_CHECKING:
 
 ERASE_LINE = "\x1b[2K"
 RFC3339_NANO_FIXED = "%Y-%m-%dT%H:%M:%S"
-_DECIMAL_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 
 
 class StreamError(errdefs.Unknown):
@@ -46,15 +48,6 @@ class StreamError(errdefs.Unknown):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-def human_size(size: float) -> str:
-    """go-units HumanSize: decimal units, 4 significant digits ("12.3MB", "2.048kB")."""
-    i = 0
-    while size >= 1000.0 and i < len(_DECIMAL_UNITS) - 1:
-        size /= 1000.0
-        i += 1
-    return f"{size:.4g}{_DECIMAL_UNITS[i]}"
 
 
 def go_duration_seconds(seconds: int) -> str:
@@ -246,3 +239,30 @@ def display_stream(
     DisplayJSONMessagesToStream)."""
     terminal, width = terminal_of(out)
     display(messages, out, terminal=terminal, width=width, aux=aux)
+
+
+def show_response(
+    response: Response,
+    out: TextIO,
+    *,
+    aux: Callable[[dict[str, Any]], None] | None = None,
+    quiet: bool = False,
+) -> None:
+    """`display_stream` of a daemon's message stream (pull, push, load, import); `quiet`
+    reads and checks it without printing (docker's io.Discard)."""
+    with response:
+        messages = response.json_stream()
+        if quiet:
+            display(messages, _Discard(), terminal=False, aux=aux)
+        else:
+            display_stream(messages, out, aux=aux)
+
+
+class _Discard:
+    """io.Discard as a Writer."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+def fd_of(stream: object) -> int:
+    """The file descriptor under a stream, -1 when it has none (StringIO in tests)."""
+    try:
+        return int(stream.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return -1
+
+
 def is_terminal(fd: int) -> bool:
     try:
         return os.isatty(fd)

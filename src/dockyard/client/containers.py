@@ -9,9 +9,9 @@ so the daemon sees the same requests from `dockyard` as from `docker`.
 from __future__ import annotations
 
 import builtins
-import json
 
 from dockyard import errdefs
+from dockyard.utils import jsonfast  # `json` imports re and enum: ~3 ms of `dockyard ps`
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def encode_filters(filters: Filters | None) -> str | None:
     when there are none (the parameter is then left out)."""
     if not filters:
         return None
-    return json.dumps({k: {v: True for v in values} for k, values in filters.items()})
+    return jsonfast.dumps({k: {v: True for v in values} for k, values in filters.items()})
 
 
 def _c(ref: str) -> str:
@@ -314,7 +314,7 @@ def _stat(response: Response) -> dict[str, Any]:
     if not header:
         return {}
     try:
-        found: dict[str, Any] = json.loads(binascii.a2b_base64(header.encode()))
+        found: dict[str, Any] = jsonfast.loads(binascii.a2b_base64(header.encode()))
     except (ValueError, binascii.Error):
         return {}
     return found

@@ -63,7 +63,8 @@ def is_valid_name(name: str) -> bool:
 
 
 def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
-    """sortorder.NaturalLess as a sort key: digit runs compare as numbers ("n2" < "n10")."""
+    """sortorder.NaturalLess as a sort key: digit runs compare as numbers ("n2" < "n10")
+    and come before other characters ("1a" < "a")."""
     parts: list[tuple[int, int, str]] = []
     i = 0
     while i < len(text):
@@ -72,7 +73,7 @@ def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
         while j < len(text) and text[j].isdigit() == digits:
             j += 1
         chunk = text[i:j]
-        parts.append((1, int(chunk), chunk) if digits else (0, 0, chunk))
+        parts.append((0, int(chunk), chunk) if digits else (1, 0, chunk))
         i = j
     return tuple(parts)
 

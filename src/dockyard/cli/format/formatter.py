@@ -78,6 +78,15 @@ def prepare(fmt: str) -> str:
     return text.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
 
 
+def choose_format(given: str, configured: object, *, quiet: bool) -> str:
+    """docker's format of a listing: --format; else config.json's (imagesFormat,
+    networksFormat, volumesFormat) unless -q; else "table"."""
+    if given:
+        return given
+    text = str(configured or "")
+    return text if text and not quiet else "table"
+
+
 def compile_format(fmt: str) -> Template:
     """Parse a format string; a bad one raises TemplateError("template parsing error: ...")."""
     try:

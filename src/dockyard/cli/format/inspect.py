@@ -16,7 +16,7 @@ from dockyard.cli.format.template import TemplateError, parse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import TextIO
 
 
@@ -67,3 +67,20 @@ def _write_template(out: TextIO, items: list[object], fmt: str) -> list[str]:
             errors.append(f"template parsing error: {err}")
     out.write("".join(lines) if lines else "\n")
     return errors
+
+
+def inspect_each(
+    out: TextIO, refs: Iterable[str], get: Callable[[str], object], *, fmt: str
+) -> None:
+    """docker's inspect.Inspect: look every reference up with `get`, print what was found
+    and raise the failures (each as docker prints it) in order, as `write` does."""
+    from dockyard import errdefs
+    from dockyard.cli.errors import describe
+
+    items: list[object] = []
+    for ref in refs:
+        try:
+            items.append(get(ref))
+        except errdefs.DockyardError as err:
+            items.append(InspectError(describe(err)))
+    write(out, items, fmt=fmt)

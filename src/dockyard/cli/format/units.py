@@ -2,10 +2,9 @@
 Go's time package).
 
 `human_size(1984385, 3)` -> "1.98MB" (decimal units, `%.*g`), `bytes_size` -> "1.5MiB",
-`ram_in_bytes("1g")` / `from_human_size("1GB")` parse, `human_duration(seconds)` ->
-"About a minute"; `parse_duration("1m30s")` / `format_duration(90.0)` are Go's
-time.ParseDuration and Duration.String; `parse_rfc3339` reads the daemon's timestamps and
-`go_time_string` is Go's Time.String() in local time.
+`human_duration(seconds)` -> "About a minute"; `format_duration(90.0)` is Go's
+Duration.String; `parse_rfc3339` reads the daemon's timestamps and `go_time_string` is Go's
+Time.String() in local time. (Parsing what flags give, "1g", "1m30s": `cli/opts/units.py`.)
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from dockyard import errdefs
 
 _DECIMAL = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
-_DECIMAL_MAP = {"k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4, "p": 1000**5}
-_BINARY_MAP = {"k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
 
 
 def _size_and_unit(size: float, base: float, units: tuple[str, ...]) -> tuple[float, str]:
@@ -43,51 +40,6 @@ def bytes_size(size: float) -> str:
     """go-units BytesSize: binary units, 4 significant digits ("1.5MiB")."""
     value, unit = _size_and_unit(float(size), 1024.0, _BINARY)
     return _g(value, 4) + unit
-
-
-def from_human_size(text: str) -> int:
-    """go-units FromHumanSize: "1GB" -> 1000000000 (decimal)."""
-    return _parse_size(text, _DECIMAL_MAP)
-
-
-def ram_in_bytes(text: str) -> int:
-    """go-units RAMInBytes: "1g", "512m", "1GiB" -> bytes (binary), as --memory reads it."""
-    return _parse_size(text, _BINARY_MAP)
-
-
-def _parse_size(text: str, units: dict[str, int]) -> int:
-    sep = max(text.rfind(ch) for ch in "0123456789. ")
-    if sep < 0:
-        raise errdefs.InvalidArgument(f"invalid size: '{text}'")
-    if text[sep] == " ":
-        num, suffix = text[:sep], text[sep + 1 :]
-    else:
-        num, suffix = text[: sep + 1], text[sep + 1 :]
-    try:
-        if num != num.strip() or "_" in num:  # Python's float() is laxer than ParseFloat
-            raise ValueError(num)
-        size = float(num)
-    except ValueError:
-        raise errdefs.InvalidArgument(
-            f'strconv.ParseFloat: parsing "{num}": invalid syntax'
-        ) from None
-    if size < 0:
-        raise errdefs.InvalidArgument(f"invalid size: '{text}'")
-    if not suffix:
-        return int(size)
-    low = suffix.lower()
-    bad = errdefs.InvalidArgument(f"invalid suffix: '{low if len(suffix) <= 3 else suffix}'")
-    if len(suffix) > 3:
-        raise bad
-    if low[0] == "b":
-        if len(low) > 1:
-            raise bad
-        return int(size)
-    if low[0] not in units:
-        raise bad
-    if (len(low) == 2 and low[1] != "b") or (len(low) == 3 and low[1:] != "ib"):
-        raise bad
-    return int(size * units[low[0]])
 
 
 def human_duration(seconds: float) -> str:
@@ -124,49 +76,6 @@ def since(created: float, now: float | None = None) -> str:
 
 
 # --- Go durations ---------------------------------------------------------------------
-
-_DURATION_UNITS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,  # U+00B5
-    "μs": 1e-6,  # U+03BC
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-
-
-def parse_duration(text: str) -> float:
-    """time.ParseDuration: "1m30s", "1.5h", "-300ms", "0" -> seconds."""
-    orig = text
-    neg = text[:1] == "-"
-    if text[:1] in "+-":
-        text = text[1:]
-    if text == "0":
-        return 0.0
-    if not text:
-        raise errdefs.InvalidArgument(f'time: invalid duration "{orig}"')
-    total = 0.0
-    while text:
-        i = 0
-        while i < len(text) and (text[i].isdigit() or text[i] == "."):
-            i += 1
-        number = text[:i]
-        if not number or number == "." or number.count(".") > 1:
-            raise errdefs.InvalidArgument(f'time: invalid duration "{orig}"')
-        text = text[i:]
-        j = 0
-        while j < len(text) and not (text[j].isdigit() or text[j] == "."):
-            j += 1
-        unit = text[:j]
-        text = text[j:]
-        if not unit:
-            raise errdefs.InvalidArgument(f'time: missing unit in duration "{orig}"')
-        if unit not in _DURATION_UNITS:
-            raise errdefs.InvalidArgument(f'time: unknown unit "{unit}" in duration "{orig}"')
-        total += float(number) * _DURATION_UNITS[unit]
-    return -total if neg else total
 
 
 def format_duration(seconds: float) -> str:

@@ -8,6 +8,7 @@ pflag checks a value when it reads the flag (`invalid argument "x" for "-e, --en
 from __future__ import annotations
 
 from dockyard.cli.command import StatusError
+from dockyard.cli.flags import go_quote
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,26 +27,6 @@ class FlagValueError(Exception):
 
 class OptionError(Exception):
     """A combination or value docker's opts.parse refuses; the message is docker's."""
-
-
-def go_quote(text: str) -> str:
-    """Go's %q for the plain strings flags carry."""
-    out = ['"']
-    for c in text:
-        if c in '"\\':
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "\r":
-            out.append("\\r")
-        elif ord(c) < 0x20 or ord(c) == 0x7F:
-            out.append(f"\\x{ord(c):02x}")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
 
 
 def flag_status(cli: Cli, usage: str, err: FlagValueError) -> StatusError:

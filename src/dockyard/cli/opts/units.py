@@ -1,15 +1,27 @@
-"""Numbers with units, as docker's flags read them: go-units RAMInBytes, NanoCPUs, Go durations.
+"""Numbers with units, as docker's flags read them: go-units RAMInBytes and FromHumanSize,
+NanoCPUs, Go durations.
 
 Each parser raises ValueError with the Go library's own text, which the flag error repeats.
 """
 
 from __future__ import annotations
 
+_DECIMAL = {"k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4, "p": 1000**5}
 _BINARY = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 
 
 def ram_in_bytes(text: str) -> int:
     """go-units RAMInBytes: "64m", "1.5GiB", "512 kb", "100" -> bytes (binary multiples)."""
+    return _parse_size(text, _BINARY)
+
+
+def from_human_size(text: str) -> int:
+    """go-units FromHumanSize: "1GB" -> 1000000000 (decimal multiples)."""
+    return _parse_size(text, _DECIMAL)
+
+
+def _parse_size(text: str, multiples: dict[str, int]) -> int:
+    """go-units parseSize: a number, an optional space, an optional k/m/g/t/p[b|ib] suffix."""
     sep = max(text.rfind(c) for c in "01234567890. ")
     if sep == -1:
         raise ValueError(f"invalid size: '{text}'")
@@ -18,7 +30,7 @@ def ram_in_bytes(text: str) -> int:
     else:
         num, sfx = text[:sep], text[sep + 1 :]
     try:
-        if num.strip() != num or "_" in num:
+        if num.strip() != num or "_" in num:  # Python's float() is laxer than ParseFloat
             raise ValueError(num)
         size = float(num)
     except ValueError:
@@ -27,15 +39,15 @@ def ram_in_bytes(text: str) -> int:
         raise ValueError(f"invalid size: '{text}'")
     if not sfx:
         return int(size)
+    if len(sfx) > 3:  # go-units names a too long suffix before lower-casing it
+        raise ValueError(f"invalid suffix: '{sfx}'")
     low = sfx.lower()
-    good = len(low) <= 3 and (
-        low == "b" or (low[0] in _BINARY and (len(low) == 1 or low[1:] in ("b", "ib")))
-    )
+    good = low == "b" or (low[0] in multiples and (len(low) == 1 or low[1:] in ("b", "ib")))
     if not good:
         raise ValueError(f"invalid suffix: '{low}'")
     if low == "b":
         return int(size)
-    return int(size * _BINARY[low[0]])
+    return int(size * multiples[low[0]])
 
 
 def mem_swap_bytes(text: str) -> int:

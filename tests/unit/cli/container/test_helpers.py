@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dockyard import errdefs
-from dockyard.cli.commands.container import commit, cp, port, stats, update
+from dockyard.cli.commands.container import commit, cp, stats, update
+from dockyard.cli.format.display import natural_key
+from dockyard.cli.format.ports import join_host_port
 
 
 @pytest.mark.parametrize(
@@ -32,12 +34,12 @@ def test_cp_sizes_have_three_digits() -> None:
 
 def test_port_lines_sort_naturally() -> None:
     lines = ["8080/tcp -> 0.0.0.0:1", "80/tcp -> 0.0.0.0:2", "443/tcp -> [::]:3"]
-    assert sorted(lines, key=port.natural_key) == [
+    assert sorted(lines, key=natural_key) == [
         "80/tcp -> 0.0.0.0:2",
         "443/tcp -> [::]:3",
         "8080/tcp -> 0.0.0.0:1",
     ]
-    assert port.join_host_port("::", "80") == "[::]:80"
+    assert join_host_port("::", "80") == "[::]:80"
 
 
 def test_commit_reference_split() -> None:

@@ -7,38 +7,39 @@ from dockyard.cli.command import Command, Flag, Options, flags
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
+    from dockyard.cli.filters import Filters
 
-USAGE = ""
 NORMAL_WARNING = (
     "WARNING! This will remove all dangling build cache. Are you sure you want to continue?"
 )
 ALL_WARNING = "WARNING! This will remove all build cache. Are you sure you want to continue?"
 
 
-def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.image.common import confirm, parse_filters, prune_filters
-    from dockyard.cli.opts.units import ram_in_bytes
-    from dockyard.cli.progress import human_size
+def prune(cli: Cli, *, all: bool, filters: Filters, keep_storage: int = 0) -> tuple[int, str]:
+    from dockyard.cli.prune import listing
     from dockyard.client import build
 
-    every = opts.boolean("all")
-    filters = prune_filters(
-        cli, parse_filters(cli, opts.strings("filter"), usage=USAGE, label="--filter")
+    report = build.prune(cli.client, all=all, keep_storage=keep_storage, filters=filters)
+    return int(report.get("SpaceReclaimed") or 0), listing(
+        "Deleted build cache objects", report.get("CachesDeleted")
     )
+
+
+def run(cli: Cli, opts: Options, args: list[str]) -> int:
+    from dockyard.cli.opts.units import ram_in_bytes
+    from dockyard.cli.prune import confirmed, filters_of, report
+
+    every = opts.boolean("all")
+    filters = filters_of(cli, opts)
     keep = ram_in_bytes(opts.string("keep-storage")) if opts.string("keep-storage") else 0
-    if not opts.boolean("force") and not confirm(cli, ALL_WARNING if every else NORMAL_WARNING):
-        return 0
-    report = build.prune(cli.client, all=every, keep_storage=keep, filters=filters)
-    deleted = report.get("CachesDeleted") or []
-    if deleted:
-        cli.out.write("Deleted build cache objects:\n" + "".join(f"{c}\n" for c in deleted) + "\n")
-    cli.out.write(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}\n")
+    if confirmed(cli, opts, ALL_WARNING if every else NORMAL_WARNING):
+        report(cli, *prune(cli, all=every, filters=filters, keep_storage=keep))
     return 0
 
 
 COMMAND = Command(
     name="prune",
-    usage=USAGE,
+    usage="",
     short="Remove build cache",
     run=run,
     max_args=0,

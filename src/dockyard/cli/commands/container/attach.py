@@ -31,9 +31,9 @@ def _check_state(client: Client, ref: str) -> dict[str, Any]:
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.container.run import Waiter, _config_detach_keys, _fd
+    from dockyard.cli.commands.container.attaching import Waiter, detach_keys_of
     from dockyard.cli.hijackio import SignalProxy, Streamer, binary
-    from dockyard.cli.tty import SizeMonitor, is_terminal, size
+    from dockyard.cli.tty import SizeMonitor, fd_of, is_terminal, size
     from dockyard.client import containers
 
     client = cli.client
@@ -44,9 +44,9 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     config = info.get("Config") or {}
     tty = bool(config.get("Tty"))
     no_stdin = opts.boolean("no-stdin")
-    if tty and not no_stdin and not is_terminal(_fd(cli.stdin)):
+    if tty and not no_stdin and not is_terminal(fd_of(cli.stdin)):
         raise StatusError("the input device is not a TTY", 1)
-    detach_keys = opts.string("detach-keys") or _config_detach_keys(cli)
+    detach_keys = detach_keys_of(cli, opts)
     stdin = not no_stdin and bool(config.get("OpenStdin"))
     proxy = None
     if opts.boolean("sig-proxy") and not tty:
@@ -67,7 +67,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
             err=cli.err,
         )
         _check_state(client, ref)
-        out_fd = _fd(cli.out)
+        out_fd = fd_of(cli.out)
         if tty and is_terminal(out_fd):
             # docker's resizeTTY: one size off first, so the real size is a change and the
             # program redraws, then the monitor sets the right one.

@@ -109,12 +109,9 @@ def copy_from_container(
     stat, response = containers.archive_get(client, container, src)
     with response:
         if dst == "-":
-            from dockyard.cli.commands.container.export import binary_out
+            from dockyard.cli.tarout import copy_to_stdout
 
-            out = binary_out(cli)
-            for chunk in response.chunks():
-                out.write(chunk)
-            out.flush()
+            copy_to_stdout(cli, response)
             return
         info = archive.CopyInfo(
             path=src,
@@ -187,7 +184,7 @@ def copy_to_container(
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.container.export import is_terminal
+    from dockyard.cli.tarout import is_terminal
 
     source, destination = args
     if not source:

@@ -108,7 +108,7 @@ def create_container(
     import re
 
     from dockyard import errdefs
-    from dockyard.cli.tty import size
+    from dockyard.cli.tty import fd_of, size
     from dockyard.client import containers
 
     host = body["HostConfig"]
@@ -118,13 +118,13 @@ def create_container(
         image = str(body["Image"])
         familiar = ""
         if not re.fullmatch(r"[a-f0-9]{64}", image):  # an image ID is no reference
-            from dockyard.cli.commands.image.common import familiar_string
+            from dockyard.cli.commands.image.reference import familiar_string
             from dockyard.client.registry import normalize
 
             familiar = familiar_string(normalize(image))
         if pull == "always":
             _pull(cli, image, platform, quiet)
-        host["ConsoleSize"] = list(size(_fd(cli.out)))
+        host["ConsoleSize"] = list(size(fd_of(cli.out)))
         try:
             made = containers.create(cli.client, body, name=name, platform=platform)
         except errdefs.NotFound:
@@ -153,13 +153,6 @@ def _pull(cli: Cli, image: str, platform: str, quiet: bool) -> None:
     from dockyard.cli.commands.image.pull import pull_image
 
     pull_image(cli, image, platform=platform, quiet=quiet)
-
-
-def _fd(stream: object) -> int:
-    try:
-        return int(stream.fileno())  # type: ignore[attr-defined]
-    except (AttributeError, OSError, ValueError):
-        return -1
 
 
 def _is_loopback(text: str) -> bool:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def exec_config(cli: Cli, opts: Options, command: list[str]) -> dict[str, object]:
     """docker's parseExec: the exec create body."""
-    from dockyard.cli.commands.container.run import _config_detach_keys
+    from dockyard.cli.commands.container.attaching import detach_keys_of
     from dockyard.cli.opts import kv
 
     env = []
@@ -37,7 +37,7 @@ def exec_config(cli: Cli, opts: Options, command: list[str]) -> dict[str, object
         "AttachStderr": not detach,
         "AttachStdout": not detach,
         "Detach": detach,
-        "DetachKeys": opts.string("detach-keys") or _config_detach_keys(cli),
+        "DetachKeys": detach_keys_of(cli, opts),
         "Env": env or None,
         "WorkingDir": opts.string("workdir"),
         "Cmd": command,
@@ -54,8 +54,7 @@ USAGE = "[OPTIONS] CONTAINER COMMAND [ARG...]"
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.container.run import _fd
-    from dockyard.cli.tty import is_terminal, size
+    from dockyard.cli.tty import fd_of, is_terminal, size
     from dockyard.client import containers
     from dockyard.client import exec as execs
 
@@ -64,9 +63,9 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     client = cli.client
     containers.inspect(client, ref)
     tty = bool(config["Tty"])
-    if not config["Detach"] and config["AttachStdin"] and tty and not is_terminal(_fd(cli.stdin)):
+    if not config["Detach"] and config["AttachStdin"] and tty and not is_terminal(fd_of(cli.stdin)):
         raise StatusError("the input device is not a TTY", 1)
-    console = size(_fd(cli.out)) if tty else None
+    console = size(fd_of(cli.out)) if tty else None
     if console is not None:
         config["ConsoleSize"] = list(console)
     exec_id = execs.create(client, ref, config)
@@ -81,9 +80,8 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
 def _interactive(
     cli: Cli, config: dict[str, object], exec_id: str, console: tuple[int, int] | None
 ) -> int:
-    from dockyard.cli.commands.container.run import _fd
     from dockyard.cli.hijackio import Streamer, binary
-    from dockyard.cli.tty import SizeMonitor, is_terminal
+    from dockyard.cli.tty import SizeMonitor, fd_of, is_terminal
     from dockyard.client import exec as execs
     from dockyard.errdefs import Unavailable
 
@@ -104,10 +102,10 @@ def _interactive(
     monitor = None
     try:
         streamer.start()
-        if tty and is_terminal(_fd(cli.stdin)):
+        if tty and is_terminal(fd_of(cli.stdin)):
             monitor = SizeMonitor(
                 lambda h, w: execs.resize(client, exec_id, height=h, width=w),
-                _fd(cli.out),
+                fd_of(cli.out),
                 cli.err.write,
             )
         streamer.wait(monitor.poll if monitor is not None else None)

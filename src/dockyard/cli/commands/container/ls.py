@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, Options, flags
+from dockyard.cli.flags import FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
 
 USAGE = "[OPTIONS]"
-FORMAT_HELP = (
-    "Format output using a custom template:\n"
-    "'table':            Print output in table format with column headers (default)\n"
-    "'table TEMPLATE':   Print output in table format using the given Go template\n"
-    "'json':             Print in JSON format\n"
-    "'TEMPLATE':         Print output using the given Go template.\n"
-    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting"
-    " output with templates"
-)
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.container.prune import parse_filters
+    from dockyard.cli.filters import parse_filters
     from dockyard.cli.format import containers as formatter
     from dockyard.client import containers
 
@@ -33,7 +25,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
         cli.err.write(
             "WARNING: Ignoring custom format, because both --format and --quiet are set.\n"
         )
-    filters = parse_filters(cli, opts.strings("filter"), label="-f, --filter", usage=USAGE)
+    filters = parse_filters(opts.strings("filter"))
     limit = opts.integer("last")
     if opts.boolean("latest") and limit == -1:
         limit = 1

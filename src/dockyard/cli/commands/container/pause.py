@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.container.kill import each
+    from dockyard.cli.errors import each
     from dockyard.client import containers
 
     return each(cli, args, lambda ref: containers.pause(cli.client, ref))

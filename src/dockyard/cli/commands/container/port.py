@@ -9,28 +9,10 @@ if TYPE_CHECKING:
     from dockyard.cli.app import Cli
 
 
-def join_host_port(host: str, port: str) -> str:
-    """Go's net.JoinHostPort: IPv6 hosts in brackets."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def natural_key(text: str) -> list[tuple[int, int | str]]:
-    """fvbommel/sortorder.NaturalLess as a sort key: digit runs compare as numbers."""
-    key: list[tuple[int, int | str]] = []
-    i = 0
-    while i < len(text):
-        j = i
-        digits = text[i].isdigit()
-        while j < len(text) and text[j].isdigit() == digits:
-            j += 1
-        chunk = text[i:j]
-        key.append((0, int(chunk)) if digits else (1, chunk))
-        i = j
-    return key
-
-
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
+    from dockyard.cli.format.display import natural_key
+    from dockyard.cli.format.ports import join_host_port
     from dockyard.client import containers
 
     name = args[0]

@@ -7,57 +7,33 @@ from dockyard.cli.command import Command, Flag, Options, flags
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
+    from dockyard.cli.filters import Filters
 
-USAGE = "[OPTIONS]"
 WARNING = "WARNING! This will remove all stopped containers.\nAre you sure you want to continue?"
 
 
-def parse_filters(cli: Cli, values: list[str], *, label: str, usage: str) -> dict[str, list[str]]:
-    """docker's FilterOpt: "key=value" pairs, repeated keys collect their values; a value
-    without "=" is a flag error (pflag's text, status 125)."""
-    from dockyard.cli.opts.errors import FlagValueError, flag_status
+def prune(cli: Cli, *, all: bool, filters: Filters) -> tuple[int, str]:
+    from dockyard.cli.prune import listing
+    from dockyard.client import containers
 
-    found: dict[str, list[str]] = {}
-    for value in values:
-        key, sep, val = value.partition("=")
-        if not sep:
-            reason = "bad format of filter (expected name=value)"
-            raise flag_status(cli, usage, FlagValueError(label, value, reason))
-        key = key.strip().lower()
-        found.setdefault(key, [])
-        if val.strip() not in found[key]:
-            found[key].append(val.strip())
-    return found
-
-
-def confirm(cli: Cli, message: str) -> bool:
-    """docker's prompt.Confirm: "<message> [y/N] ", yes only for y/Y (a line of stdin)."""
-    cli.out.write(message + " [y/N] ")
-    cli.out.flush()
-    line = cli.stdin.readline().decode(errors="replace").strip()
-    return line.lower() == "y"
+    report = containers.prune(cli.client, filters=filters)
+    deleted = report.get("ContainersDeleted")
+    reclaimed = int(report.get("SpaceReclaimed") or 0) if deleted else 0
+    return reclaimed, listing("Deleted Containers", deleted)
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.format.units import human_size
-    from dockyard.client import containers
+    from dockyard.cli.prune import confirmed, filters_of, report
 
-    filters = parse_filters(cli, opts.strings("filter"), label="--filter", usage=USAGE)
-    if not opts.boolean("force") and not confirm(cli, WARNING):
-        return 0  # docker's cancelled error: nothing printed, status 0
-    report = containers.prune(cli.client, filters=filters)
-    deleted = report.get("ContainersDeleted") or []
-    reclaimed = 0
-    if deleted:
-        cli.out.write("Deleted Containers:\n" + "".join(f"{i}\n" for i in deleted) + "\n")
-        reclaimed = int(report.get("SpaceReclaimed") or 0)
-    cli.out.write(f"Total reclaimed space: {human_size(reclaimed)}\n")
+    filters = filters_of(cli, opts)
+    if confirmed(cli, opts, WARNING):
+        report(cli, *prune(cli, all=False, filters=filters))
     return 0
 
 
 COMMAND = Command(
     name="prune",
-    usage=USAGE,
+    usage="[OPTIONS]",
     short="Remove all stopped containers",
     run=run,
     max_args=0,

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.container.kill import describe
+    from dockyard.cli.errors import describe
     from dockyard.client import containers
 
     old, new = args[0].strip(), args[1].strip()

@@ -1,8 +1,9 @@
-"""`dockyard container restart`: restart one or more containers."""
+"""`dockyard container restart`: restart one or more containers (`stop`'s flags)."""
 
 from __future__ import annotations
 
-from dockyard.cli.command import Command, Flag, Options, flags
+from dockyard.cli.command import Command, Options
+from dockyard.cli.commands.container.stop import FLAGS, USAGE, stop_timeout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -10,20 +11,10 @@ if TYPE_CHECKING:
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard import errdefs
-    from dockyard.cli.commands.container.kill import each
+    from dockyard.cli.errors import each
     from dockyard.client import containers
 
-    if opts.changed("time") and opts.changed("timeout"):
-        raise errdefs.InvalidArgument(
-            "conflicting options: cannot specify both --timeout and --time"
-        )
-    timeout: int | None = None
-    if opts.changed("timeout"):
-        timeout = opts.integer("timeout")
-    elif opts.changed("time"):
-        timeout = opts.integer("time")
-    signal = opts.string("signal")
+    timeout, signal = stop_timeout(opts), opts.string("signal")
     return each(
         cli, args, lambda ref: containers.restart(cli.client, ref, timeout=timeout, signal=signal)
     )
@@ -31,23 +22,9 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
 
 COMMAND = Command(
     name="restart",
-    usage="[OPTIONS] CONTAINER [CONTAINER...]",
+    usage=USAGE,
     short="Restart one or more containers",
     run=run,
     min_args=1,
-    flags=flags(
-        Flag(name="signal", short="s", type="string", help="Signal to send to the container"),
-        Flag(
-            name="timeout",
-            short="t",
-            type="int",
-            help="Seconds to wait before killing the container",
-        ),
-        Flag(
-            name="time",
-            type="int",
-            help="Seconds to wait before killing the container (deprecated: use --timeout)",
-            deprecated="use --timeout instead",
-        ),
-    ),
+    flags=FLAGS,
 )

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.container.kill import each
+    from dockyard.cli.errors import each
     from dockyard.client import containers
 
     force, volumes, link = opts.boolean("force"), opts.boolean("volumes"), opts.boolean("link")

@@ -16,21 +16,13 @@ from dockyard.cli.opts.flagdefs import CONTAINER_FLAGS, image_flags
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
-    from dockyard.client.transport import Client, Response
-
-
-def describe(err: BaseException) -> str:
-    """An error as docker's CLI prints it: the daemon's with "Error response from daemon:"."""
-    from dockyard.client.errors import APIError
-
-    if isinstance(err, APIError):
-        return f"Error response from daemon: {err}"
-    return str(err)
+    from dockyard.cli.commands.container.attaching import Waiter
 
 
 def to_status_error(cli: Cli, err: BaseException) -> StatusError:
     """docker's toStatusError: 127 for a command not found, 126 for one that cannot be
     executed, 125 for everything else the daemon refused."""
+    from dockyard.cli.errors import describe
     from dockyard.cli.opts.errors import with_help
 
     text = describe(err)
@@ -46,59 +38,16 @@ def to_status_error(cli: Cli, err: BaseException) -> StatusError:
     return with_help(cli, "run", text, status)
 
 
-class Waiter:
-    """POST /containers/{id}/wait, sent now (the daemon registers it before answering the
-    headers) and read in a thread; `status` is the exit code (125 if the wait failed)."""
-
-    def __init__(self, client: Client, cid: str, condition: str) -> None:
-        import threading
-
-        from dockyard.client.containers import quote
-
-        self.status: int | None = None
-        self.error = ""
-        self._done = threading.Event()
-        self._resp: Response = client.post(
-            f"/containers/{quote(cid)}/wait", query={"condition": condition}, timeout=None
-        )
-        threading.Thread(target=self._read, name="wait", daemon=True).start()
-
-    def _read(self) -> None:
-        try:
-            answer = self._resp.json() or {}
-            error = answer.get("Error") or {}
-            if error and error.get("Message"):
-                self.error = str(error["Message"])
-                self.status = 125
-            else:
-                self.status = int(answer.get("StatusCode", 0))
-        except Exception as err:
-            self.error = str(err)
-            self.status = 125
-        finally:
-            self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, poll: object = None) -> int:
-        while not self._done.wait(0.1):
-            if callable(poll):
-                poll()
-        assert self.status is not None
-        return self.status
-
-
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
+    from dockyard.cli.commands.container.attaching import detach_keys_of
     from dockyard.cli.commands.container.create import (
         build_body,
         check_pull,
         create_container,
         platform_of,
     )
-    from dockyard.cli.tty import is_terminal
+    from dockyard.cli.tty import fd_of, is_terminal
 
     check_pull(cli, "run", opts.string("pull"))
     body = build_body(cli, opts, args, "run")
@@ -106,14 +55,14 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     assert isinstance(host, dict)
     detach = opts.boolean("detach")
     if not detach:
-        if body["AttachStdin"] and body["Tty"] and not is_terminal(_fd(cli.stdin)):
+        if body["AttachStdin"] and body["Tty"] and not is_terminal(fd_of(cli.stdin)):
             raise StatusError("the input device is not a TTY", 1)
     else:
         if opts.strings("attach"):
             raise StatusError("conflicting options: cannot specify both --attach and --detach", 1)
         for key in ("AttachStdin", "AttachStdout", "AttachStderr", "StdinOnce"):
             body[key] = False
-    detach_keys = opts.string("detach-keys") or _config_detach_keys(cli)
+    detach_keys = detach_keys_of(cli, opts)
     try:
         cid = create_container(
             cli,
@@ -132,6 +81,7 @@ def _run_created(
     cli: Cli, opts: Options, body: dict[str, object], cid: str, detach_keys: str
 ) -> int:
     from dockyard import errdefs
+    from dockyard.cli.commands.container.attaching import Waiter
     from dockyard.cli.hijackio import SignalProxy, Streamer, binary
     from dockyard.client import containers
 
@@ -197,13 +147,13 @@ def _follow(
 ) -> int:
     """The end of runContainer: the stream ends (or detaches) or the container exits."""
     from dockyard.cli.hijackio import SignalProxy, Streamer
-    from dockyard.cli.tty import SizeMonitor, is_terminal
+    from dockyard.cli.tty import SizeMonitor, fd_of, is_terminal
     from dockyard.client import containers
 
     assert isinstance(streamer, Streamer)
     client = cli.client
     monitor = None
-    out_fd = _fd(cli.out)
+    out_fd = fd_of(cli.out)
     if tty and is_terminal(out_fd):
         monitor = SizeMonitor(
             lambda h, w: containers.resize(client, cid, height=h, width=w), out_fd, cli.err.write
@@ -233,20 +183,6 @@ def _follow(
     finally:
         if monitor is not None:
             monitor.stop()
-
-
-def _config_detach_keys(cli: Cli) -> str:
-    try:
-        return str(getattr(cli.config, "detach_keys", "") or "")
-    except Exception:
-        return ""
-
-
-def _fd(stream: object) -> int:
-    try:
-        return int(stream.fileno())  # type: ignore[attr-defined]
-    except (AttributeError, OSError, ValueError):
-        return -1
 
 
 def _flags() -> tuple[Flag, ...]:

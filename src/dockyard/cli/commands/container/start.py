@@ -29,7 +29,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
 
             containers.start(cli.client, ref)
         except errdefs.DockyardError as err:
-            from dockyard.cli.commands.container.run import describe
+            from dockyard.cli.errors import describe
 
             cli.err.write(describe(err) + "\n")
             failed.append(ref)
@@ -41,9 +41,9 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
 
 
 def _start_attached(cli: Cli, opts: Options, ref: str) -> int:
-    from dockyard.cli.commands.container.run import Waiter, _config_detach_keys, _fd
+    from dockyard.cli.commands.container.attaching import Waiter, detach_keys_of
     from dockyard.cli.hijackio import SignalProxy, Streamer, binary
-    from dockyard.cli.tty import SizeMonitor, is_terminal
+    from dockyard.cli.tty import SizeMonitor, fd_of, is_terminal
     from dockyard.client import containers
 
     client = cli.client
@@ -55,7 +55,7 @@ def _start_attached(cli: Cli, opts: Options, ref: str) -> int:
     proxy = None
     if not tty:
         proxy = SignalProxy(lambda sig: containers.kill(client, cid, signal=sig))
-    detach_keys = opts.string("detach-keys") or _config_detach_keys(cli)
+    detach_keys = detach_keys_of(cli, opts)
     stdin = opts.boolean("interactive") and bool(config.get("OpenStdin"))
     streamer: Streamer | None = None
     monitor = None
@@ -81,7 +81,7 @@ def _start_attached(cli: Cli, opts: Options, ref: str) -> int:
             if auto_remove:
                 waiter.wait()
             raise
-        out_fd = _fd(cli.out)
+        out_fd = fd_of(cli.out)
         if tty and is_terminal(out_fd):
             monitor = SizeMonitor(
                 lambda h, w: containers.resize(client, cid, height=h, width=w),

@@ -10,6 +10,7 @@ has answered once.
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, Options, StatusError, flags
+from dockyard.cli.flags import FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,16 +20,6 @@ if TYPE_CHECKING:
     from dockyard.cli.app import Cli
     from dockyard.cli.format.stats import StatsEntry
     from dockyard.client.transport import Client
-
-FORMAT_HELP = (
-    "Format output using a custom template:\n"
-    "'table':            Print output in table format with column headers (default)\n"
-    "'table TEMPLATE':   Print output in table format using the given Go template\n"
-    "'json':             Print in JSON format\n"
-    "'TEMPLATE':         Print output using the given Go template.\n"
-    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting"
-    " output with templates"
-)
 
 
 class Collector:
@@ -164,7 +155,7 @@ def _entry(c: Collector) -> StatsEntry:
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     import time
 
-    from dockyard.cli.commands.container.kill import describe
+    from dockyard.cli.errors import describe
     from dockyard.cli.format import stats as formatter
     from dockyard.client import containers
 

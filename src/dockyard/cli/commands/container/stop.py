@@ -1,4 +1,5 @@
-"""`dockyard container stop`: stop one or more running containers."""
+"""`dockyard container stop`: stop one or more running containers (and the flags and
+timeout rules `restart` shares)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,44 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
 
+USAGE = "[OPTIONS] CONTAINER [CONTAINER...]"
+FLAGS = flags(
+    Flag(name="signal", short="s", type="string", help="Signal to send to the container"),
+    Flag(
+        name="timeout",
+        short="t",
+        type="int",
+        help="Seconds to wait before killing the container",
+    ),
+    Flag(
+        name="time",
+        type="int",
+        help="Seconds to wait before killing the container (deprecated: use --timeout)",
+        deprecated="use --timeout instead",
+    ),
+)
 
-def run(cli: Cli, opts: Options, args: list[str]) -> int:
+
+def stop_timeout(opts: Options) -> int | None:
+    """--timeout, or the deprecated --time; None (the container's own StopTimeout) if neither."""
     from dockyard import errdefs
-    from dockyard.cli.commands.container.kill import each
-    from dockyard.client import containers
 
     if opts.changed("time") and opts.changed("timeout"):
         raise errdefs.InvalidArgument(
             "conflicting options: cannot specify both --timeout and --time"
         )
-    timeout: int | None = None
     if opts.changed("timeout"):
-        timeout = opts.integer("timeout")
-    elif opts.changed("time"):
-        timeout = opts.integer("time")
-    signal = opts.string("signal")
+        return opts.integer("timeout")
+    if opts.changed("time"):
+        return opts.integer("time")
+    return None
+
+
+def run(cli: Cli, opts: Options, args: list[str]) -> int:
+    from dockyard.cli.errors import each
+    from dockyard.client import containers
+
+    timeout, signal = stop_timeout(opts), opts.string("signal")
     return each(
         cli, args, lambda ref: containers.stop(cli.client, ref, timeout=timeout, signal=signal)
     )
@@ -31,23 +54,9 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
 
 COMMAND = Command(
     name="stop",
-    usage="[OPTIONS] CONTAINER [CONTAINER...]",
+    usage=USAGE,
     short="Stop one or more running containers",
     run=run,
     min_args=1,
-    flags=flags(
-        Flag(name="signal", short="s", type="string", help="Signal to send to the container"),
-        Flag(
-            name="timeout",
-            short="t",
-            type="int",
-            help="Seconds to wait before killing the container",
-        ),
-        Flag(
-            name="time",
-            type="int",
-            help="Seconds to wait before killing the container (deprecated: use --timeout)",
-            deprecated="use --timeout instead",
-        ),
-    ),
+    flags=FLAGS,
 )

@@ -105,7 +105,7 @@ _FLAG_NAMES = (
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.container.kill import describe
+    from dockyard.cli.errors import describe
     from dockyard.client import containers
 
     if not any(opts.changed(name) for name in _FLAG_NAMES):

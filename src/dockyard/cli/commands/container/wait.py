@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockyard.cli.command import Command, Options, StatusError
+from dockyard.cli.command import Command, Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -11,26 +11,19 @@ if TYPE_CHECKING:
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.container.kill import describe
+    from dockyard.cli.errors import each
     from dockyard.client import containers
 
-    failures: list[str] = []
-    for ref in args:
-        try:
-            answer = containers.wait(cli.client, ref)
-        except errdefs.DockyardError as err:
-            failures.append(describe(err))
-            continue
+    def wait(ref: str) -> None:
+        answer = containers.wait(cli.client, ref)
         error = answer.get("Error") or {}
         if error.get("Message"):
             # the Go client turns a wait answer's Error into an error of its own
-            failures.append(str(error["Message"]))
-            continue
+            raise errdefs.Unknown(str(error["Message"]))
         cli.out.write(f"{answer.get('StatusCode', 0)}\n")
         cli.out.flush()
-    if failures:
-        raise StatusError("\n".join(failures), 1)
-    return 0
+
+    return each(cli, args, wait, echo=False)
 
 
 COMMAND = Command(

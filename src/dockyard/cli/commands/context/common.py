@@ -4,6 +4,7 @@ and docker's `--docker "host=...,ca=...,cert=...,key=...,skip-tls-verify=..."` e
 from __future__ import annotations
 
 from dockyard import errdefs
+from dockyard.cli.command import Flag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,6 +22,25 @@ ENDPOINT_HELP = (
     "key                 Path to TLS key file\n"
     "skip-tls-verify     Skip TLS certificate validation\n"
 )
+# the flags `context create` and `context update` share
+ENDPOINT_FLAGS = (
+    Flag(name="description", type="string", help="Description of the context"),
+    Flag(
+        name="docker",
+        type="stringToString",
+        help="set the docker endpoint",
+        help_default="[]",
+    ),
+)
+
+
+def long_help(verb: str) -> str:
+    """The long help of `context create` / `context update`: the endpoint keys, an example."""
+    example = (
+        f'$ dockyard context {verb} my-context --description "some description" --docker '
+        '"host=tcp://myserver:2376,ca=~/ca-file,cert=~/cert-file,key=~/key-file"'
+    )
+    return f"{verb.capitalize()} a context\n\n{ENDPOINT_HELP}\nExample:\n\n{example}\n"
 
 
 def default_context(cli: Cli) -> Context:

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, flags
-from dockyard.cli.commands.context.common import ENDPOINT_HELP
+from dockyard.cli.commands.context.common import ENDPOINT_FLAGS, long_help
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
     from dockyard.cli.command import Options
-
-EXAMPLE = (
-    '$ dockyard context create my-context --description "some description" --docker '
-    '"host=tcp://myserver:2376,ca=~/ca-file,cert=~/cert-file,key=~/key-file"'
-)
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
@@ -34,24 +29,13 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     if docker is None:
         # No endpoint given: copy one (the current context's by default), as docker does.
         ctx = load(cli, source or current_context(cli))
-        contexts.create(
-            cli.config_dir,
-            name,
-            host=ctx.host,
-            description=description or ctx.description,
-            skip_tls_verify=ctx.skip_tls_verify,
-            tls=contexts.tls_data(ctx),
-        )
+        host, skip, tls = ctx.host, ctx.skip_tls_verify, contexts.tls_data(ctx)
+        description = description or ctx.description
     else:
         host, skip, tls = endpoint(cli, docker)
-        contexts.create(
-            cli.config_dir,
-            name,
-            host=host,
-            description=description,
-            skip_tls_verify=skip,
-            tls=tls,
-        )
+    contexts.create(
+        cli.config_dir, name, host=host, description=description, skip_tls_verify=skip, tls=tls
+    )
     cli.out.write(name + "\n")
     cli.err.write(f'Successfully created context "{name}"\n')
     return 0
@@ -61,18 +45,12 @@ COMMAND = Command(
     name="create",
     usage="[OPTIONS] CONTEXT",
     short="Create a context",
-    long=f"Create a context\n\n{ENDPOINT_HELP}\nExample:\n\n{EXAMPLE}\n",
+    long=long_help("create"),
     run=run,
     min_args=1,
     max_args=1,
     flags=flags(
-        Flag(name="description", type="string", help="Description of the context"),
-        Flag(
-            name="docker",
-            type="stringToString",
-            help="set the docker endpoint",
-            help_default="[]",
-        ),
+        *ENDPOINT_FLAGS,
         Flag(name="from", type="string", help="create context from a named context"),
     ),
 )

@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, flags
-from dockyard.cli.commands.system.version import INSPECT_FORMAT_HELP
+from dockyard.cli.flags import INSPECT_FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from dockyard.cli.app import Cli
     from dockyard.cli.command import Options
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard import errdefs
     from dockyard.cli.commands.context.common import load
     from dockyard.cli.commands.context.show import current_context
-    from dockyard.cli.format import inspect as formatter
+    from dockyard.cli.format.inspect import inspect_each
 
     names = args or [current_context(cli)]
-    found: list[Any] = []
-    for name in names:
-        try:
-            found.append(load(cli, name).inspect())
-        except errdefs.DockyardError as err:
-            found.append(formatter.InspectError(str(err)))
-    formatter.write(cli.out, found, fmt=opts.string("format"))  # raises for the failures
+    inspect_each(cli.out, names, lambda name: load(cli, name).inspect(), fmt=opts.string("format"))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, flags
+from dockyard.cli.flags import FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -11,15 +12,6 @@ if TYPE_CHECKING:
     from dockyard.cli.app import Cli
     from dockyard.cli.command import Options
 
-FORMAT_HELP = (
-    "Format output using a custom template:\n"
-    "'table':            Print output in table format with column headers (default)\n"
-    "'table TEMPLATE':   Print output in table format using the given Go template\n"
-    "'json':             Print in JSON format\n"
-    "'TEMPLATE':         Print output using the given Go template.\n"
-    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting "
-    "output with templates"
-)
 OVERRIDE_WARNING = (
     "Warning: DOCKYARD_HOST environment variable overrides the active context. "
     "To use a context, either set the global --context flag, or unset DOCKYARD_HOST "

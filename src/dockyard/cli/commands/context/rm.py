@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockyard.cli.command import Command, Flag, StatusError, flags
+from dockyard.cli.command import Command, Flag, flags
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -13,32 +13,26 @@ if TYPE_CHECKING:
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
     from dockyard.cli.commands.context.show import current_context
+    from dockyard.cli.errors import each
     from dockyard.client import contexts
 
     current = current_context(cli)
-    failures: list[str] = []
-    for name in args:
+
+    def remove(name: str) -> None:
         if name == contexts.DEFAULT:
-            failures.append('context "default" cannot be removed')
-            continue
-        try:
-            if not contexts.exists(cli.config_dir, name):
-                raise errdefs.NotFound(f'context "{name}" does not exist')
-            if name == current:
-                if not opts.boolean("force"):
-                    raise errdefs.FailedPrecondition(
-                        f'context "{name}" is in use, set -f flag to force remove'
-                    )
-                cli.config.current_context = ""
-                cli.config.save()
-            contexts.remove(cli.config_dir, name)
-        except errdefs.DockyardError as err:
-            failures.append(str(err))
-            continue
-        cli.out.write(name + "\n")
-    if failures:
-        raise StatusError("\n".join(failures), 1)
-    return 0
+            raise errdefs.InvalidArgument('context "default" cannot be removed')
+        if not contexts.exists(cli.config_dir, name):
+            raise errdefs.NotFound(f'context "{name}" does not exist')
+        if name == current:
+            if not opts.boolean("force"):
+                raise errdefs.FailedPrecondition(
+                    f'context "{name}" is in use, set -f flag to force remove'
+                )
+            cli.config.current_context = ""
+            cli.config.save()
+        contexts.remove(cli.config_dir, name)
+
+    return each(cli, args, remove)
 
 
 COMMAND = Command(

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from dockyard.cli.command import Command, Flag, flags
-from dockyard.cli.commands.context.common import ENDPOINT_HELP
+from dockyard.cli.command import Command, flags
+from dockyard.cli.commands.context.common import ENDPOINT_FLAGS, long_help
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
     from dockyard.cli.command import Options
-
-EXAMPLE = (
-    '$ dockyard context update my-context --description "some description" --docker '
-    '"host=tcp://myserver:2376,ca=~/ca-file,cert=~/cert-file,key=~/key-file"'
-)
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
@@ -46,17 +41,9 @@ COMMAND = Command(
     name="update",
     usage="[OPTIONS] CONTEXT",
     short="Update a context",
-    long=f"Update a context\n\n{ENDPOINT_HELP}\nExample:\n\n{EXAMPLE}\n",
+    long=long_help("update"),
     run=run,
     min_args=1,
     max_args=1,
-    flags=flags(
-        Flag(name="description", type="string", help="Description of the context"),
-        Flag(
-            name="docker",
-            type="stringToString",
-            help="set the docker endpoint",
-            help_default="[]",
-        ),
-    ),
+    flags=flags(*ENDPOINT_FLAGS),
 )

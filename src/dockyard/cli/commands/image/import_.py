@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.image.common import show_stream
+    from dockyard.cli.progress import show_response
     from dockyard.client import images
     from dockyard.client.registry import parse_named
 
@@ -44,7 +44,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
             changes=opts.strings("change"),
             platform=opts.string("platform"),
         )
-        show_stream(cli, response)
+        show_response(response, cli.out)
     finally:
         if body is not None and body is not cli.stdin:
             body.close()

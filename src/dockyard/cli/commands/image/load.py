@@ -13,9 +13,8 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     import os
 
     from dockyard import errdefs
-    from dockyard.cli.commands.image.common import show_stream
     from dockyard.cli.commands.image.save import _platforms_json
-    from dockyard.cli.progress import terminal_of
+    from dockyard.cli.progress import show_response, terminal_of
     from dockyard.client import images
 
     path = opts.string("input")
@@ -29,7 +28,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
             cli.client, source, quiet=quiet, platforms=_platforms_json(platforms)
         )
         if response.headers.get("content-type", "").startswith("application/json"):
-            show_stream(cli, response)
+            show_response(response, cli.out)
         else:
             with response:
                 for chunk in response.chunks():

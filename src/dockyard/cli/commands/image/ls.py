@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, Options, flags
+from dockyard.cli.flags import FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
 
 USAGE = "[OPTIONS] [REPOSITORY[:TAG]]"
-FORMAT_HELP = (
-    "Format output using a custom template:\n"
-    "'table':            Print output in table format with column headers (default)\n"
-    "'table TEMPLATE':   Print output in table format using the given Go template\n"
-    "'json':             Print in JSON format\n"
-    "'TEMPLATE':         Print output using the given Go template.\n"
-    "Refer to https://docs.docker.com/go/formatting/ for more information about "
-    "formatting output with templates"
-)
 # `docker images <verb>` finding nothing probably meant `docker image <verb>`.
 _VERBS = frozenset(
     (
@@ -29,11 +21,12 @@ _VERBS = frozenset(
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.image.common import add_filter, parse_filters
+    from dockyard.cli.filters import add_filter, parse_filters
     from dockyard.cli.format import images as image_format
+    from dockyard.cli.format.formatter import choose_format
     from dockyard.client import images
 
-    filters = parse_filters(cli, opts.strings("filter"), usage=USAGE)
+    filters = parse_filters(opts.strings("filter"))
     match = args[0] if args else ""
     if match:
         add_filter(filters, "reference", match)
@@ -49,9 +42,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
                 raise errdefs.InvalidArgument(f"{name} is not yet supported with --tree")
         raise errdefs.Unimplemented("--tree is not supported by dockyard")
     found = images.list(cli.client, all=opts.boolean("all"), filters=filters)
-    if not fmt:
-        configured = str(cli.config.data.get("imagesFormat") or "")
-        fmt = configured if configured and not quiet else "table"
+    fmt = choose_format(fmt, cli.config.data.get("imagesFormat"), quiet=quiet)
     image_format.write(
         cli.out,
         found,

@@ -6,9 +6,11 @@ from dockyard.cli.command import Command, Flag, Options, flags
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from dockyard.cli.app import Cli
+    from typing import Any
 
-USAGE = "[OPTIONS]"
+    from dockyard.cli.app import Cli
+    from dockyard.cli.filters import Filters
+
 ALL_WARNING = (
     "WARNING! This will remove all images without at least one container associated to them.\n"
     "Are you sure you want to continue?"
@@ -18,41 +20,37 @@ DANGLING_WARNING = (
 )
 
 
-def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.image.common import (
-        add_filter,
-        confirm,
-        parse_filters,
-        prune_filters,
-    )
-    from dockyard.cli.progress import human_size
+def prune(cli: Cli, *, all: bool, filters: Filters) -> tuple[int, str]:
+    """Dangling images, or with `all` every image no container uses."""
+    from dockyard.cli.filters import add_filter
     from dockyard.client import images
 
+    query = {k: dict(v) for k, v in filters.items()}
+    add_filter(query, "dangling", "false" if all else "true")
+    report = images.prune(cli.client, filters=query)
+    deleted: list[dict[str, Any]] = report.get("ImagesDeleted") or []
+    if not deleted:
+        return 0, ""
+    lines = [
+        f"untagged: {d['Untagged']}" if d.get("Untagged") else f"deleted: {d.get('Deleted', '')}"
+        for d in deleted
+    ]
+    return int(report.get("SpaceReclaimed") or 0), "Deleted Images:\n" + "\n".join(lines) + "\n"
+
+
+def run(cli: Cli, opts: Options, args: list[str]) -> int:
+    from dockyard.cli.prune import confirmed, filters_of, report
+
     every = opts.boolean("all")
-    filters = parse_filters(cli, opts.strings("filter"), usage=USAGE, label="--filter")
-    add_filter(filters, "dangling", "false" if every else "true")
-    filters = prune_filters(cli, filters)
-    if not opts.boolean("force") and not confirm(cli, ALL_WARNING if every else DANGLING_WARNING):
-        return 0  # docker's cancelledErr: "image prune has been cancelled" is not printed
-    report = images.prune(cli.client, filters=filters)
-    deleted = report.get("ImagesDeleted") or []
-    reclaimed = 0
-    if deleted:
-        lines = ["Deleted Images:"]
-        for item in deleted:
-            if item.get("Untagged"):
-                lines.append(f"untagged: {item['Untagged']}")
-            else:
-                lines.append(f"deleted: {item.get('Deleted', '')}")
-        cli.out.write("\n".join(lines) + "\n\n")
-        reclaimed = int(report.get("SpaceReclaimed") or 0)
-    cli.out.write(f"Total reclaimed space: {human_size(reclaimed)}\n")
+    filters = filters_of(cli, opts)
+    if confirmed(cli, opts, ALL_WARNING if every else DANGLING_WARNING):
+        report(cli, *prune(cli, all=every, filters=filters))
     return 0
 
 
 COMMAND = Command(
     name="prune",
-    usage=USAGE,
+    usage="[OPTIONS]",
     short="Remove unused images",
     run=run,
     max_args=0,

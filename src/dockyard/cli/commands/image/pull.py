@@ -23,7 +23,8 @@ def _api_tag(named: Named) -> str:
 
 def pull_image(cli: Cli, ref: str, *, platform: str = "", quiet: bool = False) -> None:
     """Pull `ref` for `run`/`create`: progress on stderr (discarded when `quiet`)."""
-    from dockyard.cli.commands.image.common import auth_header, show_stream
+    from dockyard.cli.commands.image.reference import auth_header
+    from dockyard.cli.progress import show_response
     from dockyard.client import images
     from dockyard.client.registry import parse_named
 
@@ -35,12 +36,13 @@ def pull_image(cli: Cli, ref: str, *, platform: str = "", quiet: bool = False) -
         platform=platform,
         auth=auth_header(cli, ref),
     )
-    show_stream(cli, response, out=cli.err, quiet=quiet)
+    show_response(response, cli.err, quiet=quiet)
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.image.common import auth_header, familiar_string, show_stream
+    from dockyard.cli.commands.image.reference import auth_header, familiar_string
+    from dockyard.cli.progress import show_response
     from dockyard.client import images
     from dockyard.client.registry import Named, parse_named
 
@@ -62,7 +64,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
             platform=opts.string("platform"),
             auth=auth_header(cli, familiar),
         )
-        show_stream(cli, response, quiet=quiet)
+        show_response(response, cli.out, quiet=quiet)
     except errdefs.DockyardError as err:
         if "when fetching 'plugin'" in str(err):
             raise type(err)(f"{err} - Use `docker plugin install`") from err

@@ -40,7 +40,8 @@ def _platform_json(text: str) -> str:
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.image.common import auth_header, familiar_string, show_stream
+    from dockyard.cli.commands.image.reference import auth_header, familiar_string
+    from dockyard.cli.progress import show_response
     from dockyard.client import images
     from dockyard.client.registry import Named, parse_named
 
@@ -67,7 +68,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
         platform=platform,
         auth=auth_header(cli, familiar),
     )
-    show_stream(cli, response, quiet=quiet)
+    show_response(response, cli.out, quiet=quiet)
     if quiet:
         cli.out.write(str(named) + "\n")
     return 0

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.image.common import error_line, errors_status
+    from dockyard.cli.errors import describe, raise_joined
     from dockyard.client import images
 
     force = opts.boolean("force")
@@ -28,7 +28,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
             )
         except errdefs.DockyardError as err:
             fatal = fatal or not isinstance(err, errdefs.NotFound)
-            failures.append(error_line(err))
+            failures.append(describe(err))
             continue
         for item in deleted or []:
             if item.get("Deleted"):
@@ -38,7 +38,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     if failures and force and not fatal:
         cli.err.write("\n".join(failures) + "\n")  # -f: a missing image is not a failure
         return 0
-    errors_status(failures)
+    raise_joined(failures)
     return 0
 
 

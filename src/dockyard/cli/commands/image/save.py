@@ -10,44 +10,16 @@ if TYPE_CHECKING:
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    import os
-    import sys
-
-    from dockyard import errdefs
+    from dockyard.cli import tarout
     from dockyard.client import images
 
-    output = opts.string("output")
     platforms = [opts.string("platform")] if opts.string("platform") else []
-    if not output:
-        if cli.out.isatty():
-            raise errdefs.InvalidArgument(
-                "cowardly refusing to save to a terminal. Use the -o flag or redirect"
-            )
-        response = images.save(cli.client, args, platforms=_platforms_json(platforms))
-        cli.out.flush()
-        sink = cli.out.buffer if hasattr(cli.out, "buffer") else sys.stdout.buffer
-        with response:
-            for chunk in response.chunks():
-                sink.write(chunk)
-        sink.flush()
-        return 0
-    # atomicwriter: a temporary file beside the target, renamed over it when complete.
-    directory = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(directory):
-        raise errdefs.InvalidArgument(
-            f'failed to save image: invalid output path: directory "{directory}" does not exist'
-        )
-    response = images.save(cli.client, args, platforms=_platforms_json(platforms))
-    tmp = os.path.join(directory, f".tmp-{os.path.basename(output)}{os.getpid()}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f, response:
-            for chunk in response.chunks():
-                f.write(chunk)
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    tarout.write(
+        cli,
+        opts.string("output"),
+        lambda: images.save(cli.client, args, platforms=_platforms_json(platforms)),
+        action="save image",
+    )
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockyard.cli.command import Command, Options, StatusError
+from dockyard.cli.command import Command, Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -10,23 +10,19 @@ if TYPE_CHECKING:
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard import errdefs
     from dockyard.cli.commands.manifest import common
+    from dockyard.cli.errors import each
     from dockyard.client.registry import normalize
 
     manifests = common.manifest_store(cli)
-    errors = []
-    for text in args:
-        try:
-            target = normalize(text)
-            manifests.get_list(target)
-            manifests.remove(target)
-        except errdefs.DockyardError as err:
-            errors.append(str(err))
-    if errors:
-        # docker joins the errors (errors.Join) into one message: one line each, exit 1.
-        raise StatusError("\n".join(errors), 1)
-    return 0
+
+    def remove(text: str) -> None:
+        target = normalize(text)
+        manifests.get_list(target)
+        manifests.remove(target)
+
+    # docker joins the errors (errors.Join) into one message: one line each, exit 1.
+    return each(cli, args, remove, echo=False)
 
 
 COMMAND = Command(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, Options, flags
-from dockyard.cli.commands.image.ls import FORMAT_HELP
+from dockyard.cli.flags import FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -12,27 +12,15 @@ if TYPE_CHECKING:
 USAGE = "[OPTIONS]"
 
 
-def natural_key(text: str) -> list[tuple[int, int | str]]:
-    """sortorder.NaturalLess: runs of digits compare as numbers ("net2" < "net10")."""
-    import re
-
-    return [
-        (0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|\D+", text)
-    ]
-
-
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.image.common import parse_filters
+    from dockyard.cli.filters import parse_filters
     from dockyard.cli.format import networks as network_format
+    from dockyard.cli.format.formatter import choose_format
     from dockyard.client import networks
 
-    filters = parse_filters(cli, opts.strings("filter"), usage=USAGE)
-    found = networks.list(cli.client, filters=filters)
-    quiet, fmt = opts.boolean("quiet"), opts.string("format")
-    if not fmt:
-        configured = str(cli.config.data.get("networksFormat") or "")
-        fmt = configured if configured and not quiet else "table"
-    found.sort(key=lambda n: natural_key(str(n.get("Name", ""))))
+    found = networks.list(cli.client, filters=parse_filters(opts.strings("filter")))
+    quiet = opts.boolean("quiet")
+    fmt = choose_format(opts.string("format"), cli.config.data.get("networksFormat"), quiet=quiet)
     network_format.write(cli.out, found, fmt=fmt, quiet=quiet, trunc=not opts.boolean("no-trunc"))
     return 0
 

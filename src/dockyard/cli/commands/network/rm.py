@@ -19,7 +19,8 @@ INGRESS_WARNING = (
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
     from dockyard.cli.command import StatusError
-    from dockyard.cli.commands.image.common import confirm, error_line
+    from dockyard.cli.errors import describe
+    from dockyard.cli.prompt import confirm
     from dockyard.client import networks
 
     status = 0
@@ -35,7 +36,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
         except errdefs.DockyardError as err:
             if opts.boolean("force") and isinstance(err, errdefs.NotFound):
                 continue
-            cli.err.write(error_line(err) + "\n")
+            cli.err.write(describe(err) + "\n")
             status = 1
             continue
         cli.out.write(name + "\n")

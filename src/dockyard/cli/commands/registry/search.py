@@ -16,7 +16,7 @@ AUTOMATED_WARNING = (
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.system.common import parse_filters
+    from dockyard.cli.filters import parse_filters
     from dockyard.cli.format import search
     from dockyard.client import auth, images
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, flags
-from dockyard.cli.commands.context.ls import FORMAT_HELP
+from dockyard.cli.flags import FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ until Ctrl-C (or `--until`)."""
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, flags
-from dockyard.cli.commands.system.version import INSPECT_FORMAT_HELP
+from dockyard.cli.flags import INSPECT_FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     import time
 
-    from dockyard.cli.commands.system.common import parse_filters
+    from dockyard.cli.filters import parse_filters
     from dockyard.cli.format import events
     from dockyard.client import system
     from dockyard.client.containers import get_timestamp

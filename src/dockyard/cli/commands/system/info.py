@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, flags
-from dockyard.cli.commands.system.version import INSPECT_FORMAT_HELP
+from dockyard.cli.flags import INSPECT_FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def server_section(info: dict[str, Any], *, username: str = "", debug: bool = Fa
     nonempty(" OSType:", g("OSType"))
     nonempty(" Architecture:", g("Architecture"))
     line(" CPUs:", g("NCPU", 0))
-    from dockyard.cli.commands.system.common import bytes_size
+    from dockyard.cli.format.units import bytes_size
 
     out.append(" Total Memory: " + bytes_size(float(g("MemTotal") or 0)))
     nonempty(" Name:", g("Name"))

@@ -4,7 +4,7 @@ docker's order (container, image, network, volume, then swarm objects and plugin
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, flags
-from dockyard.cli.commands.system.version import INSPECT_FORMAT_HELP
+from dockyard.cli.flags import INSPECT_FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -133,8 +133,7 @@ def find(cli: Cli, ref: str, *, kind: str, size: bool, swarm: list[bool]) -> Any
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.format import inspect as formatter
-    from dockyard.cli.main import error_text
+    from dockyard.cli.format.inspect import inspect_each
 
     kind = opts.string("type")
     types = '", "'.join(ALL_TYPES)
@@ -142,14 +141,14 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
         raise errdefs.InvalidArgument(f'type is empty: must be one of "{types}"')
     if kind and kind not in ALL_TYPES:
         raise errdefs.InvalidArgument(f'unknown type: "{kind}": must be one of "{types}"')
-    found: list[Any] = []
     swarm: list[bool] = []
-    for ref in args:
-        try:
-            found.append(find(cli, ref, kind=kind, size=opts.boolean("size"), swarm=swarm))
-        except errdefs.DockyardError as err:
-            found.append(formatter.InspectError(error_text(err)))
-    formatter.write(cli.out, found, fmt=opts.string("format"))  # raises for the failures
+    size = opts.boolean("size")
+    inspect_each(
+        cli.out,
+        args,
+        lambda ref: find(cli, ref, kind=kind, size=size, swarm=swarm),
+        fmt=opts.string("format"),
+    )
     return 0
 
 

@@ -7,14 +7,14 @@ from dockyard.cli.command import Command, Flag, flags
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any
+    from typing import Protocol
 
     from dockyard.cli.app import Cli
     from dockyard.cli.command import Options
-    from dockyard.cli.commands.system.common import Filters
+    from dockyard.cli.filters import Filters
 
-    Pruner = Callable[[Cli, bool, Filters], tuple[int, str]]
+    class Pruner(Protocol):
+        def __call__(self, cli: Cli, *, all: bool, filters: Filters) -> tuple[int, str]: ...
 
 
 def confirmation_message(*, all: bool, volumes: bool, filters: Filters) -> str:
@@ -43,70 +43,16 @@ def confirmation_message(*, all: bool, volumes: bool, filters: Filters) -> str:
     return text + "\nAre you sure you want to continue?"
 
 
-def _listing(title: str, items: list[str] | None) -> str:
-    return f"{title}:\n" + "".join(f"{i}\n" for i in items) if items else ""
-
-
-def prune_containers(cli: Cli, all: bool, filters: Filters) -> tuple[int, str]:
-    from dockyard.client import containers
-
-    report = containers.prune(cli.client, filters=filters)
-    deleted = report.get("ContainersDeleted")
-    return (int(report.get("SpaceReclaimed") or 0) if deleted else 0), _listing(
-        "Deleted Containers", deleted
-    )
-
-
-def prune_networks(cli: Cli, all: bool, filters: Filters) -> tuple[int, str]:
-    from dockyard.client import networks
-
-    report = networks.prune(cli.client, filters=filters)
-    return 0, _listing("Deleted Networks", report.get("NetworksDeleted"))
-
-
-def prune_volumes(cli: Cli, all: bool, filters: Filters) -> tuple[int, str]:
-    from dockyard.client import volumes
-
-    report = volumes.prune(cli.client, filters=filters)
-    deleted = report.get("VolumesDeleted")
-    return (int(report.get("SpaceReclaimed") or 0) if deleted else 0), _listing(
-        "Deleted Volumes", deleted
-    )
-
-
-def prune_images(cli: Cli, all: bool, filters: Filters) -> tuple[int, str]:
-    from dockyard.client import images
-
-    query = {k: dict(v) for k, v in filters.items()}
-    query["dangling"] = {"false" if all else "true": True}
-    report = images.prune(cli.client, filters=query)
-    deleted: list[dict[str, Any]] = report.get("ImagesDeleted") or []
-    if not deleted:
-        return 0, ""
-    lines = [
-        f"untagged: {d['Untagged']}" if d.get("Untagged") else f"deleted: {d.get('Deleted', '')}"
-        for d in deleted
-    ]
-    return int(report.get("SpaceReclaimed") or 0), "Deleted Images:\n" + "\n".join(lines) + "\n"
-
-
-def prune_build_cache(cli: Cli, all: bool, filters: Filters) -> tuple[int, str]:
-    from dockyard.client import build
-
-    report = build.prune(cli.client, all=all, filters=filters)
-    return int(report.get("SpaceReclaimed") or 0), _listing(
-        "Deleted build cache objects", report.get("CachesDeleted")
-    )
-
-
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.system.common import (
-        confirm,
-        human_size,
-        parse_filters,
-        prune_filters,
-    )
+    from dockyard.cli.commands.builder import prune as builder
+    from dockyard.cli.commands.container import prune as container
+    from dockyard.cli.commands.image import prune as image
+    from dockyard.cli.commands.network import prune as network
+    from dockyard.cli.commands.volume import prune as volume
+    from dockyard.cli.filters import parse_filters, prune_filters
+    from dockyard.cli.prompt import confirm
+    from dockyard.cli.prune import report
 
     all_, volumes = opts.boolean("all"), opts.boolean("volumes")
     given = parse_filters(opts.strings("filter"))
@@ -117,17 +63,16 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
         message = confirmation_message(all=all_, volumes=volumes, filters=filters)
         if not confirm(cli, message):
             return 0  # docker's cancelled error: nothing more printed, status 0
-    pruners: list[Pruner] = [prune_containers, prune_networks]
+    pruners: list[Pruner] = [container.prune, network.prune]
     if volumes:
-        pruners.append(prune_volumes)
-    pruners += [prune_images, prune_build_cache]
+        pruners.append(volume.prune)  # its --all is not system prune's: anonymous ones only
+    pruners += [image.prune, builder.prune]
     reclaimed = 0
     for pruner in pruners:
-        space, output = pruner(cli, all_, filters)
+        space, output = pruner(cli, all=all_, filters=filters)
         reclaimed += space
-        if output:
-            cli.out.write(output + "\n")
-    cli.out.write(f"Total reclaimed space: {human_size(reclaimed)}\n")
+        report(cli, 0, output, total=False)
+    report(cli, reclaimed, "")
     return 0
 
 

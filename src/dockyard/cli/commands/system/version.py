@@ -6,6 +6,7 @@ import os
 import sys
 
 from dockyard.cli.command import Command, Flag, StatusError, flags
+from dockyard.cli.flags import INSPECT_FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,13 +16,6 @@ if TYPE_CHECKING:
     from dockyard.cli.command import Options
 
 DEFAULT_API_VERSION = "1.51"
-INSPECT_FORMAT_HELP = (
-    "Format output using a custom template:\n"
-    "'json':             Print in JSON format\n"
-    "'TEMPLATE':         Print output using the given Go template.\n"
-    "Refer to https://docs.docker.com/go/formatting/ for more information about formatting "
-    "output with templates"
-)
 
 
 def dockyard_version() -> str:
@@ -181,7 +175,8 @@ class GoVersion(dict["str", "Any"]):  # strings: typing is not imported at run t
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.system.templating import align, compile_format, execute
+    from dockyard.cli.commands.system.templating import compile_format, execute
+    from dockyard.cli.format.tabwriter import align
 
     fmt = opts.string("format")
     template = compile_format(fmt) if fmt else None
@@ -205,7 +200,8 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     }
     try:
         if template is None:
-            cli.out.write(align(render_default(data)) + "\n")
+            # docker's version writes through tabwriter.NewWriter(out, 20, 1, 1, ' ', 0)
+            cli.out.write(align(render_default(data), minwidth=20, padding=1) + "\n")
         else:
             cli.out.write(execute(template, data) + "\n")
     except StatusError:

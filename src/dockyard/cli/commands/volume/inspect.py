@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, Options, flags
-from dockyard.cli.commands.image.inspect import INSPECT_FORMAT_HELP
+from dockyard.cli.flags import INSPECT_FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -11,12 +11,13 @@ if TYPE_CHECKING:
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.image.inspect import inspect_all
+    from dockyard.cli.format.inspect import inspect_each
     from dockyard.client import volumes
 
-    return inspect_all(
-        cli, args, opts.string("format"), lambda name: volumes.inspect(cli.client, name)
+    inspect_each(
+        cli.out, args, lambda name: volumes.inspect(cli.client, name), fmt=opts.string("format")
     )
+    return 0
 
 
 COMMAND = Command(

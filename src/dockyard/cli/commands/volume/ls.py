@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dockyard.cli.command import Command, Flag, Options, flags
-from dockyard.cli.commands.image.ls import FORMAT_HELP
+from dockyard.cli.flags import FORMAT_HELP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,22 +14,20 @@ CLUSTER_TABLE = "table {{.Name}}\t{{.Group}}\t{{.Driver}}\t{{.Availability}}\t{{
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.image.common import parse_filters
-    from dockyard.cli.commands.network.ls import natural_key
+    from dockyard.cli.filters import parse_filters
     from dockyard.cli.format import volumes as volume_format
+    from dockyard.cli.format.formatter import choose_format
     from dockyard.client import volumes
 
-    filters = parse_filters(cli, opts.strings("filter"), usage=USAGE)
+    filters = parse_filters(opts.strings("filter"))
     found = volumes.list(cli.client, filters=filters).get("Volumes") or []
-    quiet, fmt = opts.boolean("quiet"), opts.string("format")
-    cluster = opts.boolean("cluster")
-    if cluster:
+    quiet = opts.boolean("quiet")
+    if opts.boolean("cluster"):
         found = [v for v in found if v.get("ClusterVolume")]
         fmt = "table" if quiet else CLUSTER_TABLE
-    elif not fmt:
-        configured = str(cli.config.data.get("volumesFormat") or "")
-        fmt = configured if configured and not quiet else "table"
-    found.sort(key=lambda v: natural_key(str(v.get("Name", ""))))
+    else:
+        configured = cli.config.data.get("volumesFormat")
+        fmt = choose_format(opts.string("format"), configured, quiet=quiet)
     volume_format.write(cli.out, found, fmt=fmt, quiet=quiet)
     return 0
 

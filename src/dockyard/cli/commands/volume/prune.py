@@ -7,8 +7,8 @@ from dockyard.cli.command import Command, Flag, Options, flags
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
+    from dockyard.cli.filters import Filters
 
-USAGE = "[OPTIONS]"
 UNUSED_WARNING = (
     "WARNING! This will remove anonymous local volumes not used by at least one container.\n"
     "Are you sure you want to continue?"
@@ -26,20 +26,22 @@ def _version_at_least(version: str, minimum: str) -> bool:
     return key(version) >= key(minimum)
 
 
-def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard import errdefs
-    from dockyard.cli.commands.image.common import (
-        add_filter,
-        confirm,
-        parse_filters,
-        prune_filters,
-    )
-    from dockyard.cli.progress import human_size
+def prune(cli: Cli, *, all: bool, filters: Filters) -> tuple[int, str]:
+    from dockyard.cli.prune import listing
     from dockyard.client import volumes
 
-    filters = prune_filters(
-        cli, parse_filters(cli, opts.strings("filter"), usage=USAGE, label="--filter")
-    )
+    report = volumes.prune(cli.client, filters=filters)
+    deleted = report.get("VolumesDeleted")
+    reclaimed = int(report.get("SpaceReclaimed") or 0) if deleted else 0
+    return reclaimed, listing("Deleted Volumes", deleted)
+
+
+def run(cli: Cli, opts: Options, args: list[str]) -> int:
+    from dockyard import errdefs
+    from dockyard.cli.filters import add_filter
+    from dockyard.cli.prune import confirmed, filters_of, report
+
+    filters = filters_of(cli, opts)
     warning = UNUSED_WARNING
     if _version_at_least(cli.client.api_version, "1.42"):
         if opts.boolean("all"):
@@ -51,21 +53,14 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
             warning = ALL_WARNING
     else:
         warning = ALL_WARNING
-    if not opts.boolean("force") and not confirm(cli, warning):
-        return 0
-    report = volumes.prune(cli.client, filters=filters)
-    deleted = report.get("VolumesDeleted") or []
-    reclaimed = 0
-    if deleted:
-        cli.out.write("Deleted Volumes:\n" + "".join(f"{v}\n" for v in deleted) + "\n")
-        reclaimed = int(report.get("SpaceReclaimed") or 0)
-    cli.out.write(f"Total reclaimed space: {human_size(reclaimed)}\n")
+    if confirmed(cli, opts, warning):
+        report(cli, *prune(cli, all=False, filters=filters))
     return 0
 
 
 COMMAND = Command(
     name="prune",
-    usage=USAGE,
+    usage="[OPTIONS]",
     short="Remove unused local volumes",
     run=run,
     max_args=0,

@@ -10,20 +10,11 @@ if TYPE_CHECKING:
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard import errdefs
-    from dockyard.cli.commands.image.common import error_line, errors_status
+    from dockyard.cli.errors import each
     from dockyard.client import volumes
 
-    failures: list[str] = []
-    for name in args:
-        try:
-            volumes.remove(cli.client, name, force=opts.boolean("force"))
-        except errdefs.DockyardError as err:
-            failures.append(error_line(err))
-            continue
-        cli.out.write(name + "\n")
-    errors_status(failures)
-    return 0
+    force = opts.boolean("force")
+    return each(cli, args, lambda name: volumes.remove(cli.client, name, force=force))
 
 
 COMMAND = Command(
