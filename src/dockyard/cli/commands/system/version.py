@@ -61,23 +61,47 @@ def go_arch() -> str:
     )
 
 
+_DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def reformat_date(value: str) -> str:
     """docker's reformatDate: an RFC 3339 time as Go's ANSIC ("Fri May 30 12:07:14 2025"),
-    in the zone it names; anything else unchanged."""
-    from datetime import datetime
-
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    head, dot, rest = text.partition(".")
-    if dot:  # fromisoformat takes 6 fractional digits at most; ANSIC shows none
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        text = head + rest[digits:]
+    in the zone it names (the wall time as written); anything else unchanged. By hand:
+    `datetime` costs a millisecond of every `dockyard version`."""
+    date, t, clock = value.partition("T")
+    parts = date.split("-")
+    fields = clock[:8].split(":")
+    zone = clock[8:].lstrip(".0123456789")
+    if not t or len(parts) != 3 or len(fields) != 3 or not _is_zone(zone):
+        return value
     try:
-        when = datetime.fromisoformat(text)
+        year, month, day = (int(p) for p in parts)
+        hour, minute, second = (int(f) for f in fields)
     except ValueError:
         return value
-    if "T" not in value:
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61):
         return value
-    return when.strftime("%a %b ") + f"{when.day:2d}" + when.strftime(" %H:%M:%S %Y")
+    return (
+        f"{_DAYS[_weekday(year, month, day)]} {_MONTHS[month - 1]} {day:2d} "
+        f"{hour:02d}:{minute:02d}:{second:02d} {year}"
+    )
+
+
+def _is_zone(zone: str) -> bool:
+    if zone in ("Z", "z"):
+        return True
+    return (
+        len(zone) == 6 and zone[0] in "+-" and zone[3] == ":" and (zone[1:3] + zone[4:]).isdigit()
+    )
+
+
+def _weekday(year: int, month: int, day: int) -> int:
+    """0 = Sunday (Sakamoto's method, proleptic Gregorian)."""
+    offsets = (0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4)
+    if month < 3:
+        year -= 1
+    return (year + year // 4 - year // 100 + year // 400 + offsets[month - 1] + day) % 7
 
 
 def client_version(cli: Cli, api_version: str) -> dict[str, Any]:
