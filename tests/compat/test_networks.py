@@ -14,6 +14,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -310,3 +311,160 @@ def test_live_restore_keeps_networking_and_clean_stop_cleans(private_daemon: Pri
         assert "dockyard-" in tables_before
         d.stop()
         assert wait_for(lambda: _nft_tables() != tables_before, timeout=5)
+
+
+def test_network_container_mode_shares_the_namespace_and_etc_files(net: Net) -> None:
+    n = net.network("shared")
+    owner = f"owner-{net.tag}"
+    net.run("-d", "--name", owner, "--network", n, "--hostname", "ownerhost", IMAGE,
+            "sleep", "300")  # fmt: skip
+    owner_id = net.docker("inspect", "-f", "{{.Id}}", owner).stdout.strip()
+    out = net.run("--rm", "--network", f"container:{owner}", IMAGE, "sh", "-c",
+                  "hostname; cat /etc/resolv.conf; ip -o -4 addr show eth0").stdout  # fmt: skip
+    assert out.splitlines()[0] == "ownerhost"
+    assert "nameserver 127.0.0.11" in out and f"{_ip(net, owner, n)}/" in out
+    guest = f"guest-{net.tag}"
+    net.run("-d", "--name", guest, "--network", f"container:{owner}", IMAGE, "sleep", "300")
+    fmt = "{{.HostConfig.NetworkMode}} {{json .NetworkSettings.Networks}} {{.HostsPath}}"
+    mode, networks, hosts = net.docker("inspect", "-f", fmt, guest).stdout.split()
+    assert mode == f"container:{owner_id}" and networks == "{}"
+    assert hosts == net.docker("inspect", "-f", "{{.HostsPath}}", owner).stdout.strip()
+    refused = net.docker("network", "connect", n, guest, check=False)
+    assert "container sharing network namespace with another container" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["-p", "8080:80"], "port publishing and the container type network mode"),
+        (["-P"], "port publishing and the container type network mode"),
+        (["--expose", "80"], "port exposing and the container type network mode"),
+        (["--dns", "192.0.2.53"], "dns and the network mode"),
+        (["--hostname", "x"], "hostname and the network mode"),
+        (["--mac-address", "02:42:ac:11:00:09"], "mac-address and the network mode"),
+        (["--add-host", "x:192.0.2.7"], "custom host-to-IP mapping and the network mode"),
+    ],
+)
+def test_network_container_mode_conflicts(net: Net, option: list[str], message: str) -> None:
+    owner = f"cfl-{net.tag}"
+    net.run("-d", "--name", owner, IMAGE, "sleep", "300")
+    out = net.run("--rm", "--network", f"container:{owner}", *option, IMAGE, "true",
+                  check=False)  # fmt: skip
+    assert out.returncode == 125 and f"conflicting options: {message}" in out.stderr
+
+
+def test_network_container_mode_needs_a_running_container(net: Net) -> None:
+    stopped = f"stopped-{net.tag}"
+    cid = net.docker("create", "--label", LABEL, "--name", stopped, IMAGE, "true").stdout.strip()
+    out = net.run("--rm", "--network", f"container:{stopped}", IMAGE, "true", check=False)
+    assert f"cannot join network of a non running container: {cid}" in out.stderr
+    missing = net.run("--rm", "--network", "container:nosuch-x", IMAGE, "true", check=False)
+    assert "No such container: nosuch-x" in missing.stderr
+
+
+@pytest.fixture
+def parent() -> Iterator[str]:
+    """A macvlan parent made here: one end of a veth pair in the host namespace (up, no
+    address), the other end up in a namespace of its own so the pair has carrier. Nothing
+    of the host's is used; both go at the end."""
+    tag = secrets.token_hex(3)
+    ns, veth = f"dyt-mv-{tag}", f"dyp{tag}"
+    cmds = [
+        ["ip", "netns", "add", ns],
+        ["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns],
+        ["ip", "link", "set", veth, "up"],
+        ["ip", "-n", ns, "link", "set", "eth0", "up"],
+    ]
+    try:
+        for c in cmds:
+            subprocess.run(c, check=True, capture_output=True)
+        yield veth
+    finally:
+        subprocess.run(["ip", "link", "del", veth], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_macvlan_with_two_subnets_on_a_veth_parent(net: Net, parent: str) -> None:
+    n = net.network("mv", "-d", "macvlan", "-o", f"parent={parent}",
+                    "--subnet", "10.214.60.0/24", "--gateway", "10.214.60.254",
+                    "--ip-range", "10.214.60.0/31",
+                    "--subnet", "10.214.61.0/24", "--gateway", "10.214.61.254")  # fmt: skip
+    m1, m2, m3 = (f"m{i}-{net.tag}" for i in (1, 2, 3))
+    net.run("-d", "--name", m1, "--network", n, IMAGE, "sleep", "300")
+    net.run("-d", "--name", m2, "--network", n, IMAGE, "sleep", "300")
+    # the first subnet's range has one address: the second endpoint comes from the next pool
+    assert (_ip(net, m1, n), _ip(net, m2, n)) == ("10.214.60.1", "10.214.61.1")
+    net.run("-d", "--name", m3, "--network", n, "--ip", "10.214.60.9", IMAGE, "sleep", "300")
+    out = net.docker("exec", m3, "sh", "-c", f"ip -o link show eth0; ping -c1 -W3 {m1}").stdout
+    assert "macvlan" in out or "@" in out
+    assert "1 packets received" in out
+    doc = json.loads(net.docker("network", "inspect", n).stdout)[0]
+    assert [c["Subnet"] for c in doc["IPAM"]["Config"]] == ["10.214.60.0/24", "10.214.61.0/24"]
+    assert doc["Options"] == {"parent": parent} and len(doc["Containers"]) == 3
+
+
+def test_macvlan_vlan_parent_and_ipvlan_fail_with_one_clear_line(net: Net, parent: str) -> None:
+    vlan = net.docker("network", "create", "-d", "macvlan", "-o", f"parent={parent}.100",
+                      "--subnet", "10.214.62.0/24", f"vl-{net.tag}", check=False)  # fmt: skip
+    assert vlan.returncode != 0
+    assert f"failed to create {parent}.100 vlan link: " in vlan.stderr
+    assert "802.1q" in vlan.stderr and len(vlan.stderr.strip().splitlines()) == 1
+    assert f"{parent}.100" not in _links()
+    missing = net.docker("network", "create", "-d", "macvlan", "-o", "parent=dynope0",
+                         f"mm-{net.tag}", check=False)  # fmt: skip
+    assert "-o parent interface does was not found on the host: dynope0" in missing.stderr
+    ipvlan = net.docker("network", "create", "-d", "ipvlan", "-o", f"parent={parent}",
+                        f"iv-{net.tag}", check=False)  # fmt: skip
+    assert ipvlan.returncode != 0 and "no ipvlan support" in ipvlan.stderr
+    assert len(ipvlan.stderr.strip().splitlines()) == 1
+
+
+def test_bridge_takes_one_subnet_per_family(net: Net) -> None:
+    two = net.docker("network", "create", "--subnet", "10.214.63.0/24", "--subnet",
+                     "10.214.64.0/24", f"two-{net.tag}", check=False)  # fmt: skip
+    assert "bridge driver doesn't support multiple subnets" in two.stderr
+    no_v6 = net.docker("network", "create", "--ipv6", f"nov6-{net.tag}", check=False)
+    assert "non-overlapping IPv6 address pool" in no_v6.stderr
+
+
+def test_ipv6_bridge_addresses_and_aaaa_answers(net: Net) -> None:
+    prefix = f"fd00:d0c:{secrets.token_hex(2)}:"
+    n = net.network("v6", "--ipv6", "--subnet", f"{prefix}:/64")
+    doc = json.loads(net.docker("network", "inspect", n).stdout)[0]
+    assert doc["EnableIPv6"] and doc["IPAM"]["Config"][1]["Subnet"] == f"{prefix}:/64"
+    bridge = f"br-{doc['Id'][:12]}"
+    host = subprocess.run(["ip", "-6", "-o", "addr", "show", "dev", bridge],
+                          capture_output=True, text=True).stdout  # fmt: skip
+    assert f"{prefix}:1/64" in host
+    v6a = f"v6a-{net.tag}"
+    net.run("-d", "--name", v6a, "--network", n, IMAGE, "sleep", "300")
+    fmt = f'{{{{(index .NetworkSettings.Networks "{n}").GlobalIPv6Address}}}}'
+    address = net.docker("inspect", "-f", fmt, v6a).stdout.strip()
+    assert address == f"{prefix}:2"
+    out = net.run("--rm", "--network", n, IMAGE, "sh", "-c",
+                  f"ip -o -6 addr show eth0; nslookup -type=AAAA {v6a} 127.0.0.11; "
+                  f"ping -6 -c1 -W3 {v6a}").stdout  # fmt: skip
+    assert f"{prefix}:3/64" in out and f"Address: {address}" in out
+    assert "1 packets received" in out
+    (entry,) = json.loads(net.docker("network", "inspect", n).stdout)[0]["Containers"].values()
+    assert entry["IPv6Address"] == f"{address}/64"
+
+
+def test_network_events_since_until_and_info_plugins(net: Net) -> None:
+    since = str(int(time.time()) - 1)
+    n = net.network("ev")
+    ev = f"ev-{net.tag}"
+    net.run("--name", ev, "--network", n, IMAGE, "true")
+    net.docker("network", "disconnect", n, ev)
+    net.docker("rm", ev)
+    net.docker("network", "rm", n)
+    net.networks.remove(n)
+    until = str(int(time.time()) + 1)
+    fmt = "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"
+    out = net.docker("events", "--since", since, "--until", until, "--filter", "type=network",
+                     "--filter", f"network={n}", "--format", fmt).stdout  # fmt: skip
+    lines = out.splitlines()
+    assert lines[0] == f"network create {n}" and lines[-1] == f"network destroy {n}"
+    assert f"network connect {n}" in lines and f"network disconnect {n}" in lines
+    plugins = json.loads(net.docker("info", "-f", "{{json .Plugins.Network}}").stdout)
+    assert plugins == ["bridge", "host", "macvlan", "null"]

@@ -17,7 +17,7 @@ from dockyard import errdefs
 from dockyard.api import httputils
 from dockyard.api.errors import Forbidden
 from dockyard.api.routes import Route, delete, get, post
-from dockyard.network.service import ActiveEndpoints, Predefined
+from dockyard.network.model import Refused
 
 Filters = dict[str, list[str]]
 
@@ -73,14 +73,17 @@ class NetworksRouter:
 
     async def create(self, request: web.Request) -> web.Response:
         body = await httputils.read_json(request, type_name="network.CreateRequest") or {}
-        doc = await asyncio.to_thread(self._backend.create, _canonical(body))
+        try:
+            doc = await asyncio.to_thread(self._backend.create, _canonical(body))
+        except Refused as err:
+            raise Forbidden(str(err)) from None
         return httputils.json_response(doc, status=201)
 
     async def remove(self, request: web.Request) -> web.Response:
         ref = request.match_info["id"]
         try:
             await asyncio.to_thread(self._backend.remove, ref)
-        except (ActiveEndpoints, Predefined) as err:
+        except Refused as err:
             raise Forbidden(str(err)) from None
         return httputils.empty(204)
 

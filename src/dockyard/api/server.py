@@ -11,7 +11,7 @@ fixed path (`/images/json`) wins over a pattern (`/images/{name:.*}/json`).
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import Protocol
 
 from aiohttp import web
 
@@ -31,11 +31,16 @@ VERSION_PREFIX = "/v{version:[0-9.]+}"
 MAX_BODY = 64 << 20  # request bodies read whole (create, update, commit): Docker has no limit
 
 
+class ContainersBackend(containers.ContainersBackend, networks.ContainerNetworks, Protocol):
+    """The container service as the routers use it: the container and exec routes, and
+    the two network routes that change a container (connect, disconnect)."""
+
+
 class Daemon(Protocol):
     """What the API needs of the daemon (daemon/daemon.py's Daemon)."""
 
     @property
-    def containers(self) -> containers.ContainersBackend: ...
+    def containers(self) -> ContainersBackend: ...
 
     @property
     def image_ops(self) -> images.ImagesBackend: ...
@@ -48,6 +53,11 @@ class Daemon(Protocol):
 
     @property
     def volumes(self) -> volumes.VolumesBackend: ...
+
+    @property
+    def networks(self) -> networks.NetworksBackend | None:
+        """None: a daemon without networking (the API's unit-test fakes) serves no
+        network routes."""
 
 
 def make_app(daemon: Daemon) -> web.Application:
@@ -65,12 +75,8 @@ def make_app(daemon: Daemon) -> web.Application:
         *distribution.DistributionRouter(daemon.image_ops).routes(),
         *volumes.VolumesRouter(daemon.volumes).routes(),
     ]
-    # Daemons without networks (the API's unit-test fakes) serve no network routes.
-    backend: networks.NetworksBackend | None = getattr(daemon, "networks", None)
-    if backend is not None:
-        # the ContainerService serves both Protocols; ContainersBackend lacks these two
-        containers_backend = cast(networks.ContainerNetworks, daemon.containers)
-        table += networks.NetworksRouter(backend, containers_backend).routes()
+    if daemon.networks is not None:
+        table += networks.NetworksRouter(daemon.networks, daemon.containers).routes()
     for route in table:
         app.router.add_route(route.method, VERSION_PREFIX + route.path, route.handler)
         app.router.add_route(route.method, route.path, route.handler)

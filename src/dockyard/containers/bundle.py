@@ -33,12 +33,13 @@ async def create_task(
     addresses for /etc/hosts, `internal_dns` puts the embedded resolver in resolv.conf."""
     defaults = deps.defaults
     host_network = c.host_config.get("NetworkMode") == "host"
-    await asyncio.to_thread(
-        lambda: write_etc_files(
-            c, defaults=defaults, host_network=host_network, ips=ips or [],
-            internal_dns=internal_dns, host_gateway_ip=host_gateway_ip,
-        )
-    )  # fmt: skip
+    if not c.etc_dir:  # --network container:<id> shares the other container's files
+        await asyncio.to_thread(
+            lambda: write_etc_files(
+                c, defaults=defaults, host_network=host_network, ips=ips or [],
+                internal_dns=internal_dns, host_gateway_ip=host_gateway_ip,
+            )
+        )  # fmt: skip
     spec = await asyncio.to_thread(
         generate_spec,
         c,

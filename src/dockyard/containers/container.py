@@ -49,6 +49,9 @@ class Container:
         self.network_settings: dict[str, Any] = {}
         self.mounts: list[dict[str, Any]] = []  # MountPoint documents for inspect
         self.runtime = ""  # the runtime name it was started with
+        # --network container:<id>: the data_dir whose hostname, hosts and resolv.conf this
+        # container shares (moby initializeNetworkingPaths); "" for its own
+        self.etc_dir = ""
         self.exec_ids: set[str] = set()
         self.lock = asyncio.Lock()
 
@@ -64,15 +67,15 @@ class Container:
 
     @property
     def hostname_path(self) -> str:
-        return os.path.join(self.data_dir, "hostname")
+        return os.path.join(self.etc_dir or self.data_dir, "hostname")
 
     @property
     def hosts_path(self) -> str:
-        return os.path.join(self.data_dir, "hosts")
+        return os.path.join(self.etc_dir or self.data_dir, "hosts")
 
     @property
     def resolv_conf_path(self) -> str:
-        return os.path.join(self.data_dir, "resolv.conf")
+        return os.path.join(self.etc_dir or self.data_dir, "resolv.conf")
 
     @property
     def log_path(self) -> str:
@@ -117,6 +120,7 @@ class Container:
             "network_settings": self.network_settings,
             "mounts": self.mounts,
             "runtime": self.runtime,
+            "etc_dir": self.etc_dir,
         }
 
     @classmethod
@@ -139,4 +143,5 @@ class Container:
         c.network_settings = data.get("network_settings", {})
         c.mounts = data.get("mounts", [])
         c.runtime = data.get("runtime", "")
+        c.etc_dir = data.get("etc_dir", "")
         return c

@@ -31,8 +31,10 @@ def build(
     api_version: str,
     taken: Mapping[str, str],
     ids: Mapping[str, Container],
+    lookup: netuse.Lookup,
 ) -> tuple[Container, list[str]]:
-    """The new container (not yet stored) and Docker's warnings; `taken` maps names to ids."""
+    """The new container (not yet stored) and Docker's warnings; `taken` maps names to ids,
+    `lookup` finds other containers (--network container:<ref>)."""
     if not isinstance(body, dict):
         raise errdefs.InvalidArgument("config cannot be empty in order to create a container")
     name = names.validate(name) if name else names.generate(lambda n: n in taken)
@@ -65,7 +67,7 @@ def build(
         data_dir=os.path.join(deps.data_root, "containers", cid),
         exec_dir=os.path.join(deps.exec_root, "containers", cid),
     )
-    netuse.prepare(deps, c, req.networking_config)
+    netuse.prepare(deps, c, req.networking_config, lookup=lookup)
     c.mounts = list(req.mounts)
     c.chain_id = record.chain_id
     return c, list(req.warnings)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockyard import errdefs
-from dockyard.containers import mounts, security
+from dockyard.containers import mounts, netmode, security
 from dockyard.containers.configdecode import CONFIG_FIELDS, HOST_CONFIG_FIELDS, decode
 from dockyard.containers.deps import Defaults
 from dockyard.containers.resources import (
@@ -122,6 +122,7 @@ def parse_create(
 
     validate_config(config)
     validate_host_config(hc)
+    netmode.validate(hc, networking)
     warnings += verify_resources(hc, update=False)
     warnings += verify_platform(config, hc)
     _adapt(hc, defaults, default_runtime)

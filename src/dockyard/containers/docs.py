@@ -38,8 +38,8 @@ def network_settings(c: Container) -> dict[str, Any]:
         "MacAddress": "", "Networks": {},
     }  # fmt: skip
     doc.update(c.network_settings)
-    if not doc["Networks"]:
-        mode = c.host_config.get("NetworkMode") or "default"
+    mode = c.host_config.get("NetworkMode") or "default"
+    if not doc["Networks"] and not mode.startswith("container:"):  # Docker's {} for those
         doc["Networks"] = {"none" if mode in ("default", "bridge") else mode: _empty_endpoint()}
     return doc
 

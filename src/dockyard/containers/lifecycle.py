@@ -47,8 +47,10 @@ class Lifecycle:
         execs: Execs,
         health: HealthMonitor,
         auto_remove: Callable[[Container], Coroutine[Any, Any, None]],
+        lookup: Callable[[str], Container],
     ) -> None:
         self.deps = deps
+        self._lookup = lookup  # --network container:<id> finds the container it joins
         self._save = save
         self._publish = publish
         self._execs = execs
@@ -124,7 +126,7 @@ class Lifecycle:
             self._record_start_error(c, err)
             raise
         try:
-            netns, ips = await netuse.attach(self.deps, c)
+            netns, ips = await netuse.attach(self.deps, c, lookup=self._lookup)
             client = await bundle.create_task(
                 c, deps=self.deps, spawner=self._spawner, runtime=runtime, rootfs=root,
                 netns_path=netns, ips=ips, internal_dns=netuse.internal_dns(self.deps, c),

@@ -15,19 +15,25 @@ the NetworkMode network first (eth0, the default route), then the others (eth1, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
+import os
+from collections.abc import Callable
 from typing import Any
 
 from dockyard import errdefs
+from dockyard.containers import netmode
 from dockyard.containers.container import Container
 from dockyard.containers.deps import ContainerDeps
+from dockyard.containers.state import Status
 from dockyard.network.model import Endpoint, Network
 from dockyard.network.ports import requested
 
 log = logging.getLogger(__name__)
 
 _OWN_NS = ("none", "host")
+Lookup = Callable[[str], Container]  # a container by id, name or prefix (NotFound otherwise)
 
 
 def endpoint_doc(cfg: dict[str, Any] | None = None, network_id: str = "") -> dict[str, Any]:
@@ -52,15 +58,19 @@ def endpoint_doc(cfg: dict[str, Any] | None = None, network_id: str = "") -> dic
     }
 
 
-def prepare(deps: ContainerDeps, c: Container, networking: dict[str, Any]) -> None:
+def prepare(
+    deps: ContainerDeps, c: Container, networking: dict[str, Any], *, lookup: Lookup
+) -> None:
     """Validate the network mode and endpoint configs of a create (moby's messages) and
     store the NetworkSettings.Networks skeleton."""
     hc = c.host_config
     mode = hc.get("NetworkMode") or "bridge"
     endpoints: dict[str, Any] = dict(networking.get("EndpointsConfig") or {})
-    if mode.startswith("container:"):
-        if c.config.get("Hostname") and c.config["Hostname"] != c.id[:12]:
-            raise errdefs.InvalidArgument("conflicting options: hostname and the network mode")
+    if netmode.joined(mode):
+        # stored by full id when it exists, as Docker's inspect shows it; an unknown one is
+        # the start's "No such container" (a 404 here would make `docker run` pull)
+        with contextlib.suppress(errdefs.NotFound):
+            hc["NetworkMode"] = netmode.PREFIX + lookup(netmode.joined(mode)).id
         c.network_settings = {"Networks": {}}
         return
     if deps.networks is None:
@@ -95,6 +105,30 @@ def _check_endpoint(n: Network, cfg: dict[str, Any], mode: str) -> None:
         )
 
 
+def join_container(deps: ContainerDeps, c: Container, lookup: Lookup) -> str:
+    """--network container:<id>: the other container's namespace (its sandbox, or its
+    PID 1's for `none`/`host`), and its hostname and /etc files (moby
+    getNetworkedContainer, initializeNetworking). Refused when it does not run."""
+    ref = netmode.joined(c.host_config.get("NetworkMode") or "")
+    other = lookup(ref)
+    if other.id == c.id:
+        raise errdefs.InvalidArgument("cannot join own network")
+    if other.state.status is Status.RESTARTING:  # Docker counts it running, then refuses
+        raise errdefs.Conflict(
+            f"Container {ref} is restarting, wait until the container is running"
+        )
+    if not other.running or not other.state.pid:
+        raise errdefs.Conflict(f"cannot join network of a non running container: {ref}")
+    c.etc_dir = other.etc_dir or other.data_dir
+    c.config["Hostname"] = other.config.get("Hostname", "")
+    c.config["Domainname"] = other.config.get("Domainname", "")
+    if deps.networks is not None and uses_sandbox(deps, other):
+        path = deps.networks.sandbox_path(other.id)
+        if os.path.exists(path):
+            return path
+    return f"/proc/{other.state.pid}/ns/net"
+
+
 def internal_dns(deps: ContainerDeps, c: Container) -> bool:
     """True when resolv.conf names the embedded resolver (a user-defined network)."""
     nets = deps.networks
@@ -116,9 +150,13 @@ def uses_sandbox(deps: ContainerDeps, c: Container) -> bool:
     return deps.networks is not None and mode not in _OWN_NS and not mode.startswith("container:")
 
 
-async def attach(deps: ContainerDeps, c: Container) -> tuple[str | None, list[str]]:
-    """Before `runtime create`: the sandbox path for the spec (None: the runtime's own or
-    the host's namespace) and the container's addresses for /etc/hosts."""
+async def attach(
+    deps: ContainerDeps, c: Container, *, lookup: Lookup
+) -> tuple[str | None, list[str]]:
+    """Before `runtime create`: the network namespace path for the spec (None: the
+    runtime's own or the host's namespace) and the container's addresses for /etc/hosts."""
+    if netmode.joined(c.host_config.get("NetworkMode") or ""):
+        return join_container(deps, c, lookup), []
     if not uses_sandbox(deps, c):
         return None, []
     nets = deps.networks
@@ -144,7 +182,8 @@ async def attach(deps: ContainerDeps, c: Container) -> tuple[str | None, list[st
     except BaseException:
         await release(deps, c)
         raise
-    return path, [d["IPAddress"] for d in docs.values() if d.get("IPAddress")]
+    ips = [d[k] for d in docs.values() for k in ("IPAddress", "GlobalIPv6Address") if d.get(k)]
+    return path, ips
 
 
 async def _join(
@@ -159,7 +198,7 @@ async def _join(
     ep = await asyncio.to_thread(
         lambda: nets.join(
             n, container_id=c.id, container_name=c.name, sandbox_path=sandbox, ifname=ifname,
-            primary=primary, ip=ipam.get("IPv4Address") or "",
+            primary=primary, ip=ipam.get("IPv4Address") or "", ip6=ipam.get("IPv6Address") or "",
             aliases=list(doc.get("Aliases") or []),
             mac=doc.get("MacAddress") or (c.config.get("MacAddress") or "" if primary else ""),
         )
@@ -170,7 +209,8 @@ async def _join(
 def _fill_endpoint(doc: dict[str, Any], n: Network, ep: Endpoint, c: Container) -> None:
     doc.update(
         NetworkID=n.id, EndpointID=ep.id, Gateway=ep.gateway, IPAddress=ep.address,
-        IPPrefixLen=ep.prefixlen, MacAddress=ep.mac,
+        IPPrefixLen=ep.prefixlen, MacAddress=ep.mac, IPv6Gateway=ep.gateway6,
+        GlobalIPv6Address=ep.address6, GlobalIPv6PrefixLen=ep.prefixlen6,
         DNSNames=None if not n.dns else [c.name, c.id[:12], *(doc.get("Aliases") or [])],
     )  # fmt: skip
 
@@ -217,7 +257,8 @@ async def release(deps: ContainerDeps, c: Container) -> None:
         log.warning("failed to remove the sandbox of %s: %s", c.id[:12], err)
     ns = c.network_settings
     for doc in ns.get("Networks", {}).values():
-        doc.update(EndpointID="", Gateway="", IPAddress="", IPPrefixLen=0, DNSNames=None)
+        doc.update(EndpointID="", Gateway="", IPAddress="", IPPrefixLen=0, DNSNames=None,
+                   IPv6Gateway="", GlobalIPv6Address="", GlobalIPv6PrefixLen=0)  # fmt: skip
         if not (doc.get("IPAMConfig") or {}) and not doc.get("MacAddress"):
             pass
     for key in ("EndpointID", "Gateway", "IPAddress", "MacAddress", "SandboxID", "SandboxKey"):

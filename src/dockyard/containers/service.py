@@ -70,6 +70,7 @@ class ContainerService:
             execs=self.execs,
             health=self.health,
             auto_remove=self._auto_remove,
+            lookup=self.get,
         )
         self.files = FileOps(deps=deps, lifecycle=self.lifecycle, publish=self._publish)
 
@@ -167,6 +168,7 @@ class ContainerService:
             api_version=api_version,
             taken=self._by_name,
             ids=self._by_id,
+            lookup=self.get,
         )
         attached = await self._attach_volumes(c)
         try:

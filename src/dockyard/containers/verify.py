@@ -36,6 +36,7 @@ def decode_checks(config: dict[str, Any], hc: dict[str, Any]) -> None:
             (hc["Dns"], "conflicting options: dns and the network mode"),
             (hc["ExtraHosts"], "conflicting options: custom host-to-IP mapping and the network "
              "mode"),
+            (config.get("MacAddress"), "conflicting options: mac-address and the network mode"),
             (hc["PortBindings"] or hc["PublishAllPorts"], "conflicting options: port publishing "
              "and the container type network mode"),
             (config.get("ExposedPorts"), "conflicting options: port exposing and the container "
@@ -44,7 +45,6 @@ def decode_checks(config: dict[str, Any], hc: dict[str, Any]) -> None:
         for present, message in conflicts:
             if present:
                 raise errdefs.InvalidArgument(message)
-        raise errdefs.Unimplemented("network mode container:<name|id> is not supported yet")
     if hc["UTSMode"] == "host" and config["Hostname"]:
         raise errdefs.InvalidArgument("conflicting options: hostname and the UTS mode")
     if mode == "host" and hc["Links"]:

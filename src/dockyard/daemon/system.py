@@ -28,6 +28,7 @@ from dockyard.distribution.platforms import host_platform
 from dockyard.images.delete import ImageUser
 from dockyard.images.service import ImageService
 from dockyard.images.timefmt import format_ns
+from dockyard.network import request
 
 API_VERSION = "1.51"
 MIN_API_VERSION = "1.24"
@@ -167,7 +168,7 @@ class System:
             "DriverStatus": hostinfo.driver_status(config.data_root),
             "Plugins": {
                 "Volume": self._volumes.driver_names() if self._volumes else ["local"],
-                "Network": ["bridge", "host", "null"],
+                "Network": list(request.PLUGINS),
                 "Authorization": None,
                 "Log": ["json-file", "local"],
             },

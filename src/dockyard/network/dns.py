@@ -4,8 +4,9 @@ resolver.go).
 For each such container the daemon binds UDP and TCP sockets to 127.0.0.11:53 inside the
 container's sandbox (sockets are made in a worker thread that enters the namespace, then
 served by the daemon's loop), so no DNAT is needed. It answers A records for the names,
-aliases and short ids of containers on the networks the asking container is on (AAAA:
-no data, these networks are IPv4), PTR for their addresses, and forwards everything else
+aliases and short ids of containers on the networks the asking container is on (AAAA
+for their IPv6 addresses on EnableIPv6 networks), PTR for their addresses (in-addr.arpa
+and ip6.arpa), and forwards everything else
 to the container's --dns servers or the host's resolvers (from the daemon's namespace, so
 a loopback resolver of the host works too).
 """
@@ -126,17 +127,16 @@ class EmbeddedDNS:
         name, qtype, end = q
         name = name.rstrip(".")
         entries = self._lookup(asker)
-        if qtype == PTR and name.endswith(".in-addr.arpa"):
-            parts = name[: -len(".in-addr.arpa")].split(".")
-            addr = ".".join(reversed(parts))
+        if qtype == PTR:
+            addr = _ptr_address(name)
             for ep, net in entries:
-                if ep.address == addr:
+                if addr and addr in (ep.address, ep.address6):
                     return build_answer(
                         query, end, PTR, [_encode_name(f"{ep.container_name}.{net}")]
                     )
             return None
         hits = [
-            ep.address
+            ep
             for ep, _ in entries
             if name
             in (ep.container_name.lower(), ep.container_id[:12], *[a.lower() for a in ep.aliases])
@@ -144,9 +144,11 @@ class EmbeddedDNS:
         if not hits:
             return None
         if qtype == A:
-            return build_answer(
-                query, end, A, [ipaddress.IPv4Address(a).packed for a in dict.fromkeys(hits)]
-            )
+            found = dict.fromkeys(ep.address for ep in hits if ep.address)
+            return build_answer(query, end, A, [ipaddress.ip_address(a).packed for a in found])
+        if qtype == AAAA:
+            found = dict.fromkeys(ep.address6 for ep in hits if ep.address6)
+            return build_answer(query, end, AAAA, [ipaddress.ip_address(a).packed for a in found])
         return build_answer(query, end, qtype, [])  # a name of ours, no record of that type
 
     async def answer(self, asker: str, ext: list[str], query: bytes, tcp: bool) -> bytes | None:
@@ -194,6 +196,19 @@ class _UDP(asyncio.DatagramProtocol):
             return
         if reply is not None and self.transport is not None:
             self.transport.sendto(reply, addr)
+
+
+def _ptr_address(name: str) -> str:
+    """The address a PTR name asks about ("" when it is not a reverse name)."""
+    try:
+        if name.endswith(".in-addr.arpa"):
+            return str(ipaddress.IPv4Address(".".join(reversed(name[:-13].split(".")))))
+        if name.endswith(".ip6.arpa"):
+            nibbles = "".join(reversed(name[: -len(".ip6.arpa")].split(".")))
+            return str(ipaddress.IPv6Address(int(nibbles, 16)))
+    except ValueError:
+        pass
+    return ""
 
 
 def _sockets(netns: str) -> tuple[socket.socket, socket.socket]:

@@ -1,5 +1,5 @@
 """IPAM: choosing subnets for new networks and addresses for endpoints (libnetwork's default
-IPAM driver, IPv4).
+IPAM driver; IPv4, and IPv6 subnets given with --ipv6).
 
 Subnets come from address pools: daemon.json `default-address-pools` ({"base", "size"}) or
 Docker's local defaults (172.17.0.0/16 ... 172.31.0.0/16 as /16s, then 192.168.0.0/16 as
@@ -45,6 +45,10 @@ class Pool:
     def prefixlen(self) -> int:
         return ipaddress.ip_network(self.subnet).prefixlen
 
+    @property
+    def version(self) -> int:
+        return ipaddress.ip_network(self.subnet).version
+
 
 def pools_from_config(raw: Sequence[dict[str, Any]]) -> list[tuple[str, int]]:
     """daemon.json default-address-pools as (base, size); Docker's defaults when empty."""
@@ -80,16 +84,19 @@ def choose_subnet(pools: Iterable[tuple[str, int]], taken: Iterable[Net4]) -> Ne
 
 
 def make_pool(
-    *, subnet: str, gateway: str = "", ip_range: str = "", taken: Iterable[Net4] = ()
+    *,
+    subnet: str,
+    gateway: str = "",
+    ip_range: str = "",
+    taken: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
 ) -> Pool:
-    """A validated pool (network create's --subnet/--gateway/--ip-range, moby's messages)."""
+    """A validated pool, IPv4 or IPv6 (network create's --subnet/--gateway/--ip-range,
+    moby's messages)."""
     try:
         net = ipaddress.ip_network(subnet, strict=False)
     except ValueError:
         raise errdefs.InvalidArgument(f"invalid subnet {subnet}") from None
-    if not isinstance(net, Net4):
-        raise errdefs.Unimplemented("IPv6 subnets are not supported yet")
-    if net.prefixlen > 30:
+    if net.prefixlen > (30 if isinstance(net, Net4) else 126):
         raise errdefs.InvalidArgument(f"subnet {subnet} is too small")
     for t in taken:
         if net.overlaps(t):
@@ -99,7 +106,7 @@ def make_pool(
             rng = ipaddress.ip_network(ip_range, strict=False)
         except ValueError:
             raise errdefs.InvalidArgument(f"invalid ip-range {ip_range}") from None
-        if not isinstance(rng, Net4) or not rng.subnet_of(net):
+        if rng.version != net.version or not rng.subnet_of(net):  # type: ignore[arg-type]
             raise errdefs.InvalidArgument(
                 f"invalid pool request: ip-range {ip_range} is not in subnet {subnet}"
             )
@@ -130,12 +137,38 @@ def allocate(pool: Pool, *, used: Iterable[str], requested: str = "") -> str:
         if addr in busy:
             raise errdefs.Conflict("Address already in use")
         return str(addr)
+    # every address of the range but the subnet's own network and broadcast addresses
     rng = ipaddress.ip_network(pool.ip_range) if pool.ip_range else net
-    for addr in rng.hosts() if rng.prefixlen < 31 else rng:
+    for addr in rng:
         if addr not in busy and addr != net.network_address and addr != net.broadcast_address:
             return str(addr)
     raise errdefs.Unavailable(
-        f"no available IPv4 addresses on this network's address pools: {pool.subnet}"
+        f"no available IPv{net.version} addresses on this network's address pools: {pool.subnet}"
+    )
+
+
+def allocate_from(
+    pools: Sequence[Pool], *, used: Iterable[str], requested: str = ""
+) -> tuple[Pool, str]:
+    """An address from the first pool with room (libnetwork's default IPAM walks a
+    network's pools in order), or `requested` from the pool whose subnet holds it."""
+    used = list(used)
+    if requested:
+        addr = ipaddress.ip_address(requested)
+        for pool in pools:
+            if addr in ipaddress.ip_network(pool.subnet):
+                return pool, allocate(pool, used=used, requested=requested)
+        raise errdefs.InvalidArgument(
+            f"no configured subnet or ip-range contain the IP address {requested}"
+        )
+    for pool in pools:
+        try:
+            return pool, allocate(pool, used=used)
+        except errdefs.Unavailable:
+            continue
+    subnets = ", ".join(p.subnet for p in pools)
+    raise errdefs.Unavailable(
+        f"no available IPv4 addresses on this network's address pools: {subnets}"
     )
 
 

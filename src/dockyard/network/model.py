@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockyard import errdefs
 from dockyard.network.ipam import Pool
 from dockyard.utils.record import field, record
 
@@ -21,6 +22,11 @@ ENABLE_MASQ = "com.docker.network.bridge.enable_ip_masquerade"
 HOST_BINDING = "com.docker.network.bridge.host_binding_ipv4"
 MTU = "com.docker.network.driver.mtu"
 PREDEFINED = ("bridge", "host", "none")
+
+
+class Refused(errdefs.Conflict):
+    """What libnetwork refuses as forbidden (Docker answers 403): removing a network in use
+    or a predefined one, a second subnet on a bridge..."""
 
 
 @record
@@ -39,6 +45,16 @@ class Network:
     ipv6: bool = False
     ipam_options: dict[str, str] = field(default_factory=dict)
     ipam_driver: str = "default"
+    parent_created: bool = False  # macvlan: network create made the 802.1q parent; rm removes it
+
+    @property
+    def v4_pools(self) -> list[Pool]:
+        return [p for p in self.pools if p.version == 4]
+
+    @property
+    def v6_pools(self) -> list[Pool]:
+        """The IPv6 pools endpoints draw from (none unless EnableIPv6)."""
+        return [p for p in self.pools if p.version == 6] if self.ipv6 else []
 
     @property
     def predefined(self) -> bool:
@@ -108,6 +124,7 @@ class Network:
             "options": self.options, "labels": self.labels, "internal": self.internal,
             "attachable": self.attachable, "ipv6": self.ipv6,
             "ipam_options": self.ipam_options, "ipam_driver": self.ipam_driver,
+            "parent_created": self.parent_created,
         }  # fmt: skip
 
     @classmethod
@@ -119,6 +136,7 @@ class Network:
             internal=bool(d.get("internal")), attachable=bool(d.get("attachable")),
             ipv6=bool(d.get("ipv6")), ipam_options=dict(d.get("ipam_options", {})),
             ipam_driver=d.get("ipam_driver", "default"),
+            parent_created=bool(d.get("parent_created")),
         )  # fmt: skip
 
 
@@ -135,6 +153,9 @@ class Endpoint:
     address: str = ""  # IPv4 without prefix
     prefixlen: int = 0
     gateway: str = ""
+    address6: str = ""  # IPv6 (EnableIPv6 networks), without prefix
+    prefixlen6: int = 0
+    gateway6: str = ""
     mac: str = ""
     aliases: list[str] = field(default_factory=list)
     dns_names: list[str] = field(default_factory=list)
@@ -150,6 +171,7 @@ class Endpoint:
             "prefixlen": self.prefixlen, "gateway": self.gateway, "mac": self.mac,
             "aliases": self.aliases, "dns_names": self.dns_names, "sandbox": self.sandbox,
             "requested_ip": self.requested_ip, "ports": self.ports,
+            "address6": self.address6, "prefixlen6": self.prefixlen6, "gateway6": self.gateway6,
         }  # fmt: skip
 
     @classmethod

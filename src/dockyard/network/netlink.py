@@ -4,6 +4,7 @@ interfaces inside sandboxes. Synchronous: called from worker threads."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import os
 import secrets
@@ -17,6 +18,7 @@ from dockyard import errdefs
 from dockyard.network import sandbox
 
 NETLINK_ROUTE = 0
+IFA_F_NODAD = 0x02  # linux/if_addr.h
 
 
 def _ipr(netns: str = "") -> IPRoute:
@@ -47,8 +49,12 @@ def host_routes() -> list[ipaddress.IPv4Network]:
     return out
 
 
-def ensure_bridge(name: str, *, address: str, prefixlen: int, mtu: int = 1500) -> None:
-    """Make bridge `name` (if missing) with `address/prefixlen` and bring it up."""
+def ensure_bridge(
+    name: str, *, address: str, prefixlen: int, mtu: int = 1500, address6: str = "",
+    prefixlen6: int = 0,
+) -> None:  # fmt: skip
+    """Make bridge `name` (if missing) with `address/prefixlen` (and the IPv6 gateway
+    `address6/prefixlen6`) and bring it up."""
     with _ipr() as ipr:
         idx = _index(ipr, name)
         if idx is None:
@@ -62,6 +68,11 @@ def ensure_bridge(name: str, *, address: str, prefixlen: int, mtu: int = 1500) -
         if address and (address, prefixlen) not in have:
             with contextlib.suppress(NetlinkError):
                 ipr.addr("add", index=idx, address=address, prefixlen=prefixlen)
+        if address6 and (address6, prefixlen6) not in have:
+            # no duplicate address detection: the gateway is usable at once, as Docker's
+            with contextlib.suppress(NetlinkError):
+                ipr.addr("add", index=idx, address=address6, prefixlen=prefixlen6,
+                         flags=IFA_F_NODAD)  # fmt: skip
         ipr.link("set", index=idx, state="up")
     # 127.0.0.1:<published port> from the host: DNAT to a container keeps the loopback
     # source, which the kernel only routes out of an interface with route_localnet.
@@ -128,7 +139,7 @@ def add_macvlan(*, parent: str, netns: str, mode: str = "bridge") -> str:
         pidx = _index(ipr, parent)
         if pidx is None:
             raise errdefs.InvalidArgument(
-                f"-o parent interface was not found on the host: {parent}"
+                f"-o parent interface does was not found on the host: {parent}"
             )
         try:
             ipr.link("add", ifname=name, kind="macvlan", link=pidx, macvlan_mode=mode)
@@ -154,17 +165,52 @@ def configure(
     prefixlen: int,
     gateway: str,
     mtu: int,
+    address6: str = "",
+    prefixlen6: int = 0,
+    gateway6: str = "",
 ) -> None:
-    """Inside the sandbox: rename, MAC, address, up, and the default route when `gateway`."""
+    """Inside the sandbox: rename, MAC, addresses, up, and the default routes when
+    `gateway` / `gateway6`."""
     with _ipr(netns) as ipr:
         idx = _index(ipr, temp)
         if idx is None:
             raise errdefs.NotFound(f"interface {temp} not found in sandbox")
         ipr.link("set", index=idx, ifname=ifname, address=mac, mtu=mtu)
         ipr.addr("add", index=idx, address=address, prefixlen=prefixlen)
+        if address6:
+            ipr.addr("add", index=idx, address=address6, prefixlen=prefixlen6, flags=IFA_F_NODAD)
         ipr.link("set", index=idx, state="up")
         if gateway:
             ipr.route("add", dst="0.0.0.0/0", gateway=gateway)
+        if gateway6:
+            ipr.route("add", dst="::/0", gateway=gateway6, family=socket.AF_INET6)
+
+
+def add_vlan(name: str) -> None:
+    """The 802.1q sub-interface `name` (<parent>.<vlan id>) of a host interface, as
+    `-o parent=eth0.100` makes it; moby's messages, and the kernel's reason on failure."""
+    base, _, vid = name.rpartition(".")
+    with _ipr() as ipr:
+        pidx = _index(ipr, base)
+        if pidx is None:
+            # sic: libnetwork's words ("does was")
+            raise errdefs.InvalidArgument(
+                f"-o parent interface does was not found on the host: {base}"
+            )
+        if not vid.isdigit() or not 0 < int(vid) < 4095:
+            raise errdefs.InvalidArgument(f"vlan id out of range: {vid}")
+        try:
+            ipr.link("add", ifname=name, kind="vlan", link=pidx, vlan_id=int(vid))
+        except NetlinkError as err:
+            hint = ""
+            if err.code in (errno.EOPNOTSUPP, errno.ENOTSUP):
+                hint = " (this kernel has no 802.1q VLAN support: CONFIG_VLAN_8021Q)"
+            raise errdefs.FailedPrecondition(
+                f"failed to create {name} vlan link: {os.strerror(err.code).lower()}{hint}"
+            ) from err
+        idx = _index(ipr, name)
+        if idx is not None:
+            ipr.link("set", index=idx, state="up")
 
 
 def delete_in(netns: str, ifname: str) -> None:

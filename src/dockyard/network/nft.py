@@ -4,7 +4,9 @@ The whole table is generated from the daemon's state (its bridge networks and pu
 ports) and replaced in one `nft -j -f -` transaction (add table; delete table; add table and
 its chains and rules), so applying it twice gives the same ruleset, never duplicates, and a
 daemon start reconciles whatever an earlier run (kill -9 included) left. Nothing else on
-the host is touched. IPv4 only (table family `ip`).
+the host is touched. The table is of family `inet`, so the forward chain's isolation, ICC
+and internal rules hold for IPv6 traffic of EnableIPv6 networks too; NAT (masquerade, DNAT
+of published ports) is IPv4 only, as Docker's without ip6tables.
 
 Chains (Docker's iptables rules, moby libnetwork/drivers/bridge, as nftables):
   prerouting / output (nat)   local destination -> `ports`: DNAT of published ports
@@ -28,6 +30,7 @@ from dockyard import errdefs
 from dockyard.utils.record import record
 
 NFT = "nft"
+FAMILY = "inet"
 
 
 @record(frozen=True)
@@ -82,15 +85,16 @@ def ruleset(
     table: str, bridges: Sequence[BridgeRules], ports: Sequence[PortRule]
 ) -> dict[str, Any]:
     """The `nft -j` document replacing `table` with the rules for this state."""
-    t = {"family": "ip", "table": table}
+    t = {"family": FAMILY, "table": table}
     cmds: list[dict[str, Any]] = [
-        {"add": {"table": {"family": "ip", "name": table}}},
-        {"delete": {"table": {"family": "ip", "name": table}}},
-        {"add": {"table": {"family": "ip", "name": table}}},
+        *_drop_legacy(table),
+        {"add": {"table": {"family": FAMILY, "name": table}}},
+        {"delete": {"table": {"family": FAMILY, "name": table}}},
+        {"add": {"table": {"family": FAMILY, "name": table}}},
     ]
 
     def chain(name: str, **hook: Any) -> None:
-        body = {"family": "ip", "table": table, "name": name, **hook}
+        body = {"family": FAMILY, "table": table, "name": name, **hook}
         cmds.append({"add": {"chain": body}})
 
     def rule(chain_name: str, *expr: dict[str, Any]) -> None:
@@ -104,10 +108,11 @@ def ruleset(
     rule("prerouting", _LOCAL, {"jump": {"target": "ports"}})
     rule("output", _LOCAL, {"jump": {"target": "ports"}})
     for p in ports:
-        match = [_m(_payload(p.proto, "dport"), p.host_port)]
+        match = [_m(_meta("nfproto"), "ipv4"), _m(_payload(p.proto, "dport"), p.host_port)]
         if p.host_ip and p.host_ip != "0.0.0.0":
-            match.insert(0, _m(_payload("ip", "daddr"), p.host_ip))
-        rule("ports", *match, {"dnat": {"addr": p.container_ip, "port": p.container_port}})
+            match.insert(1, _m(_payload("ip", "daddr"), p.host_ip))
+        dnat = {"family": "ip", "addr": p.container_ip, "port": p.container_port}
+        rule("ports", *match, {"dnat": dnat})
     names = [b.bridge for b in bridges]
     rule("forward", _m({"ct": {"key": "state"}}, ["established", "related"], "in"), _ACCEPT)
     for b in bridges:
@@ -139,6 +144,14 @@ def ruleset(
     return {"nftables": cmds}
 
 
+def _drop_legacy(table: str) -> list[dict[str, Any]]:
+    """Remove the `ip` family table of earlier versions (add first: delete needs it)."""
+    return [
+        {"add": {"table": {"family": "ip", "name": table}}},
+        {"delete": {"table": {"family": "ip", "name": table}}},
+    ]
+
+
 def apply(doc: dict[str, Any]) -> None:
     """Run one `nft -j -f -` transaction; Unknown with nft's message when it fails."""
     proc = subprocess.run(
@@ -154,8 +167,9 @@ def delete_table(table: str) -> None:
     """Remove the table (clean stop); nothing when it is absent."""
     doc = {
         "nftables": [
-            {"add": {"table": {"family": "ip", "name": table}}},
-            {"delete": {"table": {"family": "ip", "name": table}}},
+            *_drop_legacy(table),
+            {"add": {"table": {"family": FAMILY, "name": table}}},
+            {"delete": {"table": {"family": FAMILY, "name": table}}},
         ]
     }
     apply(doc)
@@ -164,7 +178,7 @@ def delete_table(table: str) -> None:
 def list_table(table: str) -> list[dict[str, Any]]:
     """The rules of `table` as `nft -j list table` prints them ([] when absent)."""
     proc = subprocess.run(
-        [NFT, "-j", "list", "table", "ip", table], capture_output=True, check=False
+        [NFT, "-j", "list", "table", FAMILY, table], capture_output=True, check=False
     )
     if proc.returncode != 0:
         return []

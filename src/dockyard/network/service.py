@@ -10,72 +10,57 @@
     svc.stop(live=...)          # daemon stop: keep all for live restore, else clean up
 
 Every method is synchronous (netlink, nft, SQLite) and serialised by one lock; the daemon
-calls them from worker threads. Drivers: `bridge` (a Linux bridge per network, veth pairs),
-`macvlan` (a macvlan of the parent per endpoint), `host` and `null` (no endpoints).
+calls them from worker threads. Drivers: `bridge` (bridge.py: a Linux bridge per network,
+veth pairs), `macvlan` (macvlan.py: a macvlan port of the parent per endpoint), `host` and
+`null` (no endpoints). Create bodies are read by request.py, list filters by listing.py,
+the predefined networks made by predefined.py.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
-import fcntl
 import ipaddress
 import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 from dockyard import errdefs
 from dockyard.images import timefmt
 from dockyard.images.filters import Filters
-from dockyard.network import ipam, netlink, nft, sandbox
-from dockyard.network.model import (
-    BRIDGE_NAME,
-    DEFAULT_BRIDGE,
-    ENABLE_ICC,
-    ENABLE_MASQ,
-    HOST_BINDING,
-    MTU,
-    Endpoint,
-    Network,
+from dockyard.network import (
+    bridge,
+    drivers,
+    ipam,
+    listing,
+    netlink,
+    nft,
+    predefined,
+    request,
+    sandbox,
 )
+from dockyard.network.model import Endpoint, Network, Refused
 from dockyard.network.ports import Binding, Reservations
+from dockyard.network.predefined import Settings
 from dockyard.network.store import NetworkStore
-from dockyard.utils.record import field, record
+
+__all__ = ["ActiveEndpoints", "NetworkService", "Predefined", "Settings"]
 
 log = logging.getLogger(__name__)
-
-DRIVERS = ("bridge", "macvlan", "ipvlan", "host", "null", "overlay")
-IP_FORWARD = "/proc/sys/net/ipv4/ip_forward"
-HOST_LOCK = "/run/lock/dockyard-networks.lock"  # several daemons choosing subnets at once
 
 
 class EventSink(Protocol):
     def publish(self, type: str, action: str, id: str, attributes: dict[str, str]) -> None: ...
 
 
-class ActiveEndpoints(errdefs.Conflict):
-    """network rm of a network with running containers (Docker answers 403)."""
+class ActiveEndpoints(Refused):
+    """network rm of a network with running containers."""
 
 
-class Predefined(errdefs.Conflict):
-    """An operation refused on bridge/host/none (Docker answers 403)."""
-
-
-@record(frozen=True)
-class Settings:
-    """daemon.json's network settings and the host-wide names this daemon owns."""
-
-    netns_dir: str  # <exec-root>/netns
-    bridge: str = "dockyard0"
-    table: str = "dockyard"
-    bip: str = ""
-    pools: list[tuple[str, int]] = field(default_factory=lambda: list(ipam.DEFAULT_POOLS))
-    iptables: bool = True
-    ip_forward: bool = True
-    icc: bool = True
+class Predefined(Refused):
+    """An operation refused on bridge/host/none."""
 
 
 class NetworkService:
@@ -95,21 +80,20 @@ class NetworkService:
 
     def start(self) -> None:
         """Predefined networks, every bridge up, ip_forward, the nftables table reconciled."""
-        with self._lock, _host_lock():
+        with self._lock, predefined.host_lock():
             self._nets = {n.id: n for n in self.store.networks()}
             self._eps = {(e.network_id, e.container_id): e for e in self.store.endpoints()}
             names = {n.name for n in self._nets.values()}
             if "bridge" not in names:
-                self._add(self._default_bridge())
+                self._add(predefined.default_bridge(self.settings, self._taken()))
             for name, driver in (("host", "host"), ("none", "null")):
                 if name not in names:
-                    self._add(Network(id=_new_id(), name=name, driver=driver,
-                                      created=timefmt.now_rfc3339()))  # fmt: skip
+                    self._add(predefined.network(name, driver))
             for n in self._nets.values():
                 if n.driver == "bridge":
-                    self._ensure_bridge(n)
+                    bridge.setup(n)
             if self.settings.ip_forward:
-                with contextlib.suppress(OSError), open(IP_FORWARD, "w") as f:
+                with contextlib.suppress(OSError), open(predefined.IP_FORWARD, "w") as f:
                     f.write("1")
             for e in self._eps.values():
                 if e.ports:
@@ -131,47 +115,24 @@ class NetworkService:
                     log.warning("failed to remove nftables table: %s", err)
             for n in self._nets.values():
                 if n.driver == "bridge":
-                    netlink.delete_link(n.bridge)
+                    bridge.teardown(n)
 
-    def _default_bridge(self) -> Network:
-        s = self.settings
-        if s.bip:
-            iface = ipaddress.ip_interface(s.bip)
-            pool = ipam.Pool(subnet=str(iface.network), gateway=str(iface.ip))
-        else:
-            have = netlink.bridge_address(s.bridge)
-            if have is not None:
-                iface = ipaddress.ip_interface(f"{have[0]}/{have[1]}")
-                pool = ipam.Pool(subnet=str(iface.network), gateway=str(iface.ip))
-            else:
-                pool = ipam.make_pool(subnet=str(ipam.choose_subnet(s.pools, self._taken())))
-        options = {
-            DEFAULT_BRIDGE: "true", ENABLE_ICC: "true" if s.icc else "false",
-            ENABLE_MASQ: "true", HOST_BINDING: "0.0.0.0", BRIDGE_NAME: s.bridge, MTU: "1500",
-        }  # fmt: skip
-        return Network(
-            id=_new_id(), name="bridge", driver="bridge", created=timefmt.now_rfc3339(),
-            pools=[pool], options=options,
-        )  # fmt: skip
+    def _mine(self) -> builtins.list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(p.subnet) for n in self._nets.values() for p in n.pools]
 
     def _taken(self) -> builtins.list[ipaddress.IPv4Network]:
-        mine = [ipaddress.IPv4Network(p.subnet) for n in self._nets.values() for p in n.pools]
+        mine = [m for m in self._mine() if isinstance(m, ipaddress.IPv4Network)]
         return mine + netlink.host_routes()
-
-    def _ensure_bridge(self, n: Network) -> None:
-        for i, p in enumerate(n.pools[:1]):
-            netlink.ensure_bridge(n.bridge, address=p.gateway, prefixlen=p.prefixlen, mtu=n.mtu)
-            del i
 
     def _program(self) -> None:
         """Regenerate the nftables table from the networks and published ports."""
         if not self._nft:
             return
         bridges = [
-            nft.BridgeRules(bridge=n.bridge, subnet=n.pools[0].subnet, internal=n.internal,
+            nft.BridgeRules(bridge=n.bridge, subnet=n.v4_pools[0].subnet, internal=n.internal,
                             icc=n.icc, masquerade=n.masquerade)
             for n in sorted(self._nets.values(), key=lambda n: n.created)
-            if n.driver == "bridge" and n.pools
+            if n.driver == "bridge" and n.v4_pools
         ]  # fmt: skip
         rules = [r for e in self._eps.values() for r in _rules(e)]
         nft.apply(nft.ruleset(self.settings.table, bridges, rules))
@@ -226,7 +187,7 @@ class NetworkService:
             e.container_id: {
                 "Name": e.container_name, "EndpointID": e.id, "MacAddress": e.mac,
                 "IPv4Address": f"{e.address}/{e.prefixlen}" if e.address else "",
-                "IPv6Address": "",
+                "IPv6Address": f"{e.address6}/{e.prefixlen6}" if e.address6 else "",
             }
             for e in self.endpoints(network_id=n.id)
         }  # fmt: skip
@@ -235,117 +196,55 @@ class NetworkService:
     def list(
         self, filters: dict[str, builtins.list[str]] | None = None
     ) -> builtins.list[dict[str, Any]]:
-        f = Filters(
-            filters,
-            accepted=frozenset({"driver", "id", "label", "name", "scope", "type", "dangling"}),
-        )
-        for t in f.get("type"):
-            if t not in ("custom", "builtin"):
-                raise errdefs.InvalidArgument(f"invalid filter: 'type'='{t}'")
-        out = []
+        f = listing.parse(filters)
         with self._lock:
             nets = sorted(self._nets.values(), key=lambda n: n.created)
-        for n in nets:
-            if "driver" in f and n.driver not in f.get("driver"):
-                continue
-            if "id" in f and not any(n.id.startswith(v) for v in f.get("id")):
-                continue
-            if "name" in f and not any(v in n.name for v in f.get("name")):
-                continue
-            if "scope" in f and "local" not in f.get("scope"):
-                continue
-            if "type" in f and ("builtin" if n.predefined else "custom") not in f.get("type"):
-                continue
-            if not f.match_labels(n.labels):
-                continue
-            if "dangling" in f:
-                dangling = not n.predefined and not self.endpoints(network_id=n.id)
-                if str(dangling).lower() not in [v.lower() for v in f.get("dangling")]:
-                    continue
-            out.append(self.inspect(n.id))
-        return out
+        return [
+            self.inspect(n.id)
+            for n in nets
+            if listing.matches(n, f, in_use=bool(self.endpoints(network_id=n.id)))
+        ]
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /networks/create: {"Id", "Warning"}."""
         name = str(body.get("Name") or "")
         if not name:
-            raise errdefs.InvalidArgument("network name is required")  # hmm
+            raise errdefs.InvalidArgument("network name is required")
         driver = str(body.get("Driver") or "bridge")
-        if driver in ("host", "null") or name in ("host", "none", "bridge"):
-            with self._lock:
-                if any(n.name == name for n in self._nets.values()):
-                    raise errdefs.Conflict(f"network with name {name} already exists")
-            raise Predefined(f'only one instance of "{driver}" network is allowed')
-        if driver == "ipvlan":
-            raise errdefs.FailedPrecondition(
-                "ipvlan is not available: this kernel has no ipvlan support (CONFIG_IPVLAN)"
-            )
-        if driver == "overlay":
-            raise errdefs.Unimplemented(
-                "overlay networks need swarm mode, which is not available yet"
-            )
-        if driver not in DRIVERS:
-            raise errdefs.NotFound(f'plugin "{driver}" not found')
-        options = {str(k): str(v) for k, v in (body.get("Options") or {}).items()}
-        if body.get("EnableIPv6"):
-            raise errdefs.Unimplemented("IPv6 networks are not supported yet")
+        with self._lock:
+            exists = any(n.name == name for n in self._nets.values())
+        request.check_driver(name, driver, exists=exists)
         ipam_doc = body.get("IPAM") or {}
-        with self._lock, _host_lock():
+        with self._lock, predefined.host_lock():
             if any(n.name == name for n in self._nets.values()):
                 raise errdefs.Conflict(f"network with name {name} already exists")
-            pools = self._pools(ipam_doc.get("Config") or [])
+            pools = request.pools(
+                ipam_doc.get("Config") or [], ipv6=bool(body.get("EnableIPv6")),
+                defaults=self.settings.pools, taken=self._taken(), mine=self._mine(),
+            )  # fmt: skip
             n = Network(
-                id=_new_id(), name=name, driver=driver, created=timefmt.now_rfc3339(),
-                pools=pools, options=options, labels=dict(body.get("Labels") or {}),
+                id=predefined.new_id(), name=name, driver=driver, created=timefmt.now_rfc3339(),
+                pools=pools, labels=dict(body.get("Labels") or {}),
+                options={str(k): str(v) for k, v in (body.get("Options") or {}).items()},
                 internal=bool(body.get("Internal")), attachable=bool(body.get("Attachable")),
+                ipv6=bool(body.get("EnableIPv6")),
                 ipam_options=dict(ipam_doc.get("Options") or {}),
                 ipam_driver=str(ipam_doc.get("Driver") or "default"),
             )  # fmt: skip
-            if driver == "bridge":
-                if n.bridge != f"br-{n.id[:12]}" and netlink.link_exists(n.bridge):
-                    raise errdefs.Conflict(f"bridge name {n.bridge} is already in use")
-                self._ensure_bridge(n)
-            elif driver == "macvlan":
-                self._check_parent(options.get("parent", ""))
+            kernel = drivers.DRIVERS.get(driver)
+            if kernel is not None:
+                kernel.check(n)
+                kernel.setup(n)
             try:
                 self._add(n)
                 self._program()
             except BaseException:
-                if driver == "bridge":
-                    netlink.delete_link(n.bridge)
+                if kernel is not None:
+                    kernel.teardown(n)
                 self._nets.pop(n.id, None)
                 raise
         self.events.publish("network", "create", n.id, {"name": n.name, "type": n.driver})
         return {"Id": n.id, "Warning": ""}
-
-    def _pools(self, configs: builtins.list[dict[str, Any]]) -> builtins.list[ipam.Pool]:
-        taken = self._taken()
-        if not configs:
-            return [ipam.make_pool(subnet=str(ipam.choose_subnet(self.settings.pools, taken)))]
-        pools = []
-        for c in configs:
-            subnet = c.get("Subnet") or ""
-            if not subnet:
-                subnet = str(ipam.choose_subnet(self.settings.pools, taken))
-            mine = [ipaddress.IPv4Network(p.subnet) for m in self._nets.values() for p in m.pools]
-            pool = ipam.make_pool(subnet=subnet, gateway=c.get("Gateway") or "",
-                                  ip_range=c.get("IPRange") or "", taken=mine)  # fmt: skip
-            pools.append(pool)
-            taken.append(ipaddress.IPv4Network(pool.subnet))
-        return pools
-
-    def _check_parent(self, parent: str) -> None:
-        if not parent:
-            raise errdefs.InvalidArgument("macvlan needs -o parent=<host interface> here")
-        if "." in parent and not netlink.link_exists(parent):
-            raise errdefs.FailedPrecondition(
-                f"cannot create 802.1q sub-interface {parent}: this kernel has no VLAN support "
-                "(CONFIG_VLAN_8021Q)"
-            )
-        if not netlink.link_exists(parent):
-            raise errdefs.InvalidArgument(
-                f"-o parent interface was not found on the host: {parent}"
-            )
 
     def remove(self, ref: str) -> None:
         n = self.get(ref)
@@ -358,8 +257,9 @@ class NetworkService:
                 )
             self.store.delete(n.id)
             del self._nets[n.id]
-            if n.driver == "bridge":
-                netlink.delete_link(n.bridge)
+            kernel = drivers.DRIVERS.get(n.driver)
+            if kernel is not None:
+                kernel.teardown(n)
             self._program()
         self.events.publish("network", "destroy", n.id, {"name": n.name, "type": n.driver})
 
@@ -407,49 +307,28 @@ class NetworkService:
         ifname: str,
         primary: bool,
         ip: str = "",
+        ip6: str = "",
         aliases: builtins.list[str] | None = None,
         mac: str = "",
     ) -> Endpoint:
-        """Attach a container's sandbox to `network`: address, interface, default route."""
-        if network.driver not in ("bridge", "macvlan"):
+        """Attach a container's sandbox to `network`: addresses, interface, default routes."""
+        kernel = drivers.DRIVERS.get(network.driver)
+        if kernel is None:
             raise errdefs.InvalidArgument(f"network {network.name} has no endpoints")
         with self._lock:
-            if (network.id, container_id) in self._eps:
-                raise errdefs.Conflict(
-                    f"endpoint with name {container_name} already exists in network {network.name}"
-                )
-            if network.id not in self._nets:
-                raise errdefs.NotFound(f"network {network.name} not found")
-            pool = network.pools[0]
-            used = [e.address for e in self.endpoints(network_id=network.id)]
-            if ip and network.is_default_bridge:
-                raise errdefs.InvalidArgument(
-                    "user specified IP address is supported on user defined networks only"
-                )
-            address = ipam.allocate(pool, used=used, requested=ip)
-            ep = Endpoint(
-                id=secrets.token_hex(32), network_id=network.id, container_id=container_id,
-                container_name=container_name, ifname=ifname, address=address,
-                prefixlen=pool.prefixlen, gateway=pool.gateway,
-                mac=mac or ipam.mac_for(address), aliases=list(aliases or []),
-                sandbox=sandbox_path, requested_ip=ip,
-            )  # fmt: skip
-            self.store.save_endpoint(ep)  # the address is taken from here on
+            ep = self._allocate(network, container_id, container_name, ip, ip6)
+            ep.ifname, ep.sandbox, ep.aliases = ifname, sandbox_path, list(aliases or [])
+            ep.mac = mac or ipam.mac_for(ep.address)
+            self.store.save_endpoint(ep)  # the addresses are taken from here on
             self._eps[(network.id, container_id)] = ep
         try:
-            if network.driver == "bridge":
-                ep.host_ifname, temp = netlink.add_veth(
-                    bridge=network.bridge, netns=sandbox_path, mtu=network.mtu
-                )
-            else:
-                temp = netlink.add_macvlan(
-                    parent=network.options.get("parent", ""), netns=sandbox_path,
-                    mode=network.options.get("macvlan_mode", "bridge"),
-                )  # fmt: skip
-            gateway = pool.gateway if primary and not network.internal else ""
+            ep.host_ifname, temp = kernel.add_link(network, sandbox_path)
+            routed = primary and not network.internal
             netlink.configure(
-                netns=sandbox_path, temp=temp, ifname=ifname, mac=ep.mac, address=address,
-                prefixlen=pool.prefixlen, gateway=gateway, mtu=network.mtu,
+                netns=sandbox_path, temp=temp, ifname=ifname, mac=ep.mac, address=ep.address,
+                prefixlen=ep.prefixlen, gateway=ep.gateway if routed else "", mtu=network.mtu,
+                address6=ep.address6, prefixlen6=ep.prefixlen6,
+                gateway6=ep.gateway6 if routed else "",
             )  # fmt: skip
         except BaseException:
             self.leave(network.id, container_id)
@@ -460,6 +339,32 @@ class NetworkService:
             "network", "connect", network.id,
             {"container": container_id, "name": network.name, "type": network.driver},
         )  # fmt: skip
+        return ep
+
+    def _allocate(self, n: Network, cid: str, name: str, ip: str, ip6: str) -> Endpoint:
+        """A new endpoint's addresses: IPv4 from the first pool with room (or `ip`), IPv6
+        likewise on an EnableIPv6 network. Called with the lock held."""
+        if (n.id, cid) in self._eps:
+            raise errdefs.Conflict(f"endpoint with name {name} already exists in network {n.name}")
+        if n.id not in self._nets:
+            raise errdefs.NotFound(f"network {n.name} not found")
+        if (ip or ip6) and n.is_default_bridge:
+            raise errdefs.InvalidArgument(
+                "user specified IP address is supported on user defined networks only"
+            )
+        used = [a for e in self.endpoints(network_id=n.id) for a in (e.address, e.address6) if a]
+        pool, address = ipam.allocate_from(n.v4_pools, used=used, requested=ip)
+        ep = Endpoint(
+            id=secrets.token_hex(32), network_id=n.id, container_id=cid, container_name=name,
+            address=address, prefixlen=pool.prefixlen, gateway=pool.gateway, requested_ip=ip,
+        )  # fmt: skip
+        if n.v6_pools:
+            pool6, ep.address6 = ipam.allocate_from(n.v6_pools, used=used, requested=ip6)
+            ep.prefixlen6, ep.gateway6 = pool6.prefixlen, pool6.gateway
+        elif ip6:
+            raise errdefs.InvalidArgument(
+                f"no configured subnet or ip-range contain the IP address {ip6}"
+            )
         return ep
 
     def publish(
@@ -514,15 +419,3 @@ def _rules(e: Endpoint) -> builtins.list[nft.PortRule]:
 
 def _new_id() -> str:
     return secrets.token_hex(32)
-
-
-@contextlib.contextmanager
-def _host_lock() -> Iterator[None]:
-    """Serialise subnet choice and bridge creation with other daemons on this host."""
-    os.makedirs(os.path.dirname(HOST_LOCK), exist_ok=True)
-    with open(HOST_LOCK, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)

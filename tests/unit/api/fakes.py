@@ -89,6 +89,14 @@ class FakeContainers:
         self.execs: dict[str, dict[str, Any]] = {}
         self.wait_registered = asyncio.Event()
 
+    async def connect_network(
+        self, network: str, container: str, endpoint_config: dict[str, Any] | None
+    ) -> None:
+        self.calls.append(("connect_network", (network, container, endpoint_config)))
+
+    async def disconnect_network(self, network: str, container: str, *, force: bool) -> None:
+        self.calls.append(("disconnect_network", (network, container, force)))
+
     def get(self, ref: str) -> FakeContainer:
         for c in self.containers.values():
             if ref in (c.id, c.name) or (len(ref) >= 3 and c.id.startswith(ref)):
@@ -437,6 +445,7 @@ class FakeDaemon:
         self.events = FakeEvents()
         self.system = FakeSystem()
         self.volumes: Any = None  # the volume routes are tested against the real service
+        self.networks: Any = None  # no network routes: those need the kernel (compat tests)
 
 
 @asynccontextmanager

@@ -132,9 +132,18 @@ def test_invalid_config() -> None:
         create({"Hostname": "h", "HostConfig": {"UTSMode": "host"}})
 
 
-def test_container_network_mode_is_unimplemented() -> None:
-    with pytest.raises(errdefs.Unimplemented):
-        create({"HostConfig": {"NetworkMode": "container:other"}})
+def test_container_network_mode_refuses_mac_addresses_in_both_places() -> None:
+    assert create({"HostConfig": {"NetworkMode": "container:other"}}).host_config
+    with pytest.raises(errdefs.InvalidArgument, match="mac-address and the network mode"):
+        create({"MacAddress": "02:42:ac:11:00:09", "HostConfig": {"NetworkMode": "container:o"}})
+    body = {
+        "HostConfig": {"NetworkMode": "container:o"},
+        "NetworkingConfig": {
+            "EndpointsConfig": {"container:o": {"MacAddress": "02:42:00:00:00:09"}}
+        },
+    }
+    with pytest.raises(errdefs.InvalidArgument, match="mac-address and the network mode"):
+        create(body)
 
 
 def test_memory_swap_and_pids_normalisation() -> None:

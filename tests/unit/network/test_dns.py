@@ -47,3 +47,15 @@ def test_ptr_names_the_container_on_its_network() -> None:
 
 def test_malformed_queries_are_ignored() -> None:
     assert dns.parse_question(b"\x00" * 5) is None
+
+
+def test_aaaa_and_ip6_ptr_for_ipv6_endpoints() -> None:
+    ep = Endpoint(id="e", network_id="n", container_id="0123456789ab" * 5 + "cdef",
+                  container_name="v6", address="172.18.0.3", address6="fd00::3")  # fmt: skip
+    srv = dns.EmbeddedDNS(lookup=lambda asker: [(ep, "v6net")])
+    reply = srv.local_answer("x", _query("v6", dns.AAAA))
+    assert reply is not None and _answers(reply) == (0, 1)
+    assert reply.endswith(bytes.fromhex("fd00" + "0" * 26 + "03"))
+    name = ".".join(reversed("fd00" + "0" * 27 + "3")) + ".ip6.arpa"
+    ptr = srv.local_answer("x", _query(name, dns.PTR))
+    assert ptr is not None and b"\x02v6\x05v6net\x00" in ptr

@@ -52,8 +52,24 @@ def test_allocate_lowest_free_in_range_and_requested() -> None:
     with pytest.raises(errdefs.Unavailable):
         ipam.allocate(pool, used=[f"10.1.0.{i}" for i in range(2, 7)])
     ranged = ipam.make_pool(subnet="10.1.0.0/24", ip_range="10.1.0.128/25")
-    assert ipam.allocate(ranged, used=[]) == "10.1.0.129"
+    assert ipam.allocate(ranged, used=[]) == "10.1.0.128"  # libnetwork: the range start too
 
 
 def test_mac_is_02_42_and_the_address() -> None:
     assert ipam.mac_for("172.17.0.2") == "02:42:ac:11:00:02"
+
+
+def test_allocate_from_the_first_pool_with_room_or_the_requested_ones() -> None:
+    first = ipam.make_pool(subnet="10.1.0.0/24", gateway="10.1.0.254", ip_range="10.1.0.0/31")
+    second = ipam.make_pool(subnet="10.1.1.0/24")
+    assert ipam.allocate_from([first, second], used=[]) == (first, "10.1.0.1")
+    assert ipam.allocate_from([first, second], used=["10.1.0.1"]) == (second, "10.1.1.2")
+    assert ipam.allocate_from([first, second], used=[], requested="10.1.1.9")[0] == second
+    with pytest.raises(errdefs.InvalidArgument, match="no configured subnet"):
+        ipam.allocate_from([first, second], used=[], requested="10.9.0.1")
+
+
+def test_ipv6_pools_allocate_after_the_gateway() -> None:
+    pool = ipam.make_pool(subnet="fd00:dead:beef::/64")
+    assert (pool.gateway, pool.version) == ("fd00:dead:beef::1", 6)
+    assert ipam.allocate(pool, used=["172.18.0.2"]) == "fd00:dead:beef::2"

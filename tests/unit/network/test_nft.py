@@ -20,8 +20,10 @@ def _doc() -> dict[str, object]:
 def test_table_is_replaced_in_one_transaction() -> None:
     cmds = _doc()["nftables"]
     assert isinstance(cmds, list)
-    assert [next(iter(c)) for c in cmds[:3]] == ["add", "delete", "add"]
-    assert all("table" in c[next(iter(c))] for c in cmds[:3])
+    # the legacy `ip` table of earlier versions goes, then the `inet` table is replaced
+    assert [next(iter(c)) for c in cmds[:5]] == ["add", "delete", "add", "delete", "add"]
+    families = [c[next(iter(c))]["table"]["family"] for c in cmds[:5]]
+    assert families == ["ip", "ip", "inet", "inet", "inet"]
 
 
 def _rules(chain: str) -> list[str]:
@@ -34,7 +36,8 @@ def _rules(chain: str) -> list[str]:
 def test_ports_are_dnat_rules_with_host_ip_when_given() -> None:
     ports = _rules("ports")
     assert len(ports) == 2
-    assert '"dnat": {"addr": "172.18.0.2", "port": 80}' in ports[0] and "daddr" not in ports[0]
+    dnat = '"dnat": {"family": "ip", "addr": "172.18.0.2", "port": 80}'
+    assert dnat in ports[0] and "daddr" not in ports[0] and '"right": "ipv4"' in ports[0]
     assert '"right": "127.0.0.1"' in ports[1] and '"protocol": "udp"' in ports[1]
 
 
