@@ -1,8 +1,8 @@
 """Golden tests: `dockyard` prints what the real docker CLI (28) prints, on the same daemon.
 
 Both CLIs run back to back against one daemon: the session's dockyardd for containers,
-images, inspect, history and version; the session's Debian dockerd for networks and volumes
-(our daemon has none yet). Outputs must be byte for byte the same, exit statuses too. The
+images, inspect, history, version and port; networks and volumes on both the session's Debian
+dockerd and dockyardd. Outputs must be byte for byte the same, exit statuses too. The
 only tolerance: relative times ("5 seconds ago", "Up 3 seconds") can tick between the two
 runs, so a pair that differs is run again (up to 3 times), and the last comparison replaces
 those phrases on both sides with one placeholder; nothing else is normalised.
@@ -199,29 +199,33 @@ def test_version_format_matches_docker(dockyardd: Dockyardd, daemon: None) -> No
     assert re.fullmatch(r"1\.\d+\n", out)
 
 
-# -- networks and volumes on the reference dockerd --------------------------------------------
+# -- networks and volumes on both daemons, ports on dockyardd ---------------------------------
 
 
-@pytest.fixture(scope="module")
-def objects(daemon: None, dockerd: Docker) -> Iterator[dict[str, str]]:
-    """A volume (with a label) and a network, made by docker 28 on the session's dockerd."""
+@pytest.fixture(scope="module", params=["dockerd", "dockyardd"])
+def objects(daemon: None, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """A volume (with a label) and a network, made by docker 28 on the session's dockerd or
+    on the session's dockyardd; "host" and the daemon's env ride along for the CLIs."""
+    target: Docker | Dockyardd = request.getfixturevalue(request.param)
+    env = target.env
     tag = secrets.token_hex(3)
     names = {"volume": f"gold-vol-{tag}", "network": f"gold-net-{tag}"}
-    env = dockerd.env
     try:
         made = _docker(env, "volume", "create", "--label", "gold=1", names["volume"])
         assert made.returncode == 0, made.stderr
         # dockerd runs without a bridge here: a network of the null driver's kind is not
         # creatable, so an internal bridge is tried and the test lives without if refused.
-        _docker(env, "network", "create", "--internal", names["network"])
-        yield names
+        made = _docker(env, "network", "create", "--internal", names["network"])
+        assert made.returncode == 0 or request.param == "dockerd", made.stderr
+        yield {**names, "host": env["DOCKER_HOST"], "daemon": request.param}
     finally:
         _docker(env, "volume", "rm", "-f", names["volume"])
         _docker(env, "network", "rm", names["network"])
 
 
-def _dockerd_host(dockerd: Docker) -> str:
-    return dockerd.env["DOCKER_HOST"]
+def _env(objects: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
+    return {**env, "DOCKER_HOST": objects["host"], "DOCKER_CONFIG": "/nonexistent-docker-config"}
 
 
 @pytest.mark.parametrize(
@@ -233,14 +237,15 @@ def _dockerd_host(dockerd: Docker) -> str:
         ("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}} {{.Internal}}"),
         ("network", "ls", "--format", "table {{.Name}}\t{{.Driver}}"),
         ("network", "ls", "--filter", "driver=null", "--format", "{{.Name}}"),
+        ("network", "ls", "--filter", "type=custom", "--format", "{{.Name}} {{.IPv6}}"),
     ],
     ids=" ".join,
 )
-def test_network_ls_matches_docker(
-    dockerd: Docker, objects: dict[str, str], args: tuple[str, ...]
-) -> None:
-    out = assert_same(_dockerd_host(dockerd), dockerd.env, *args)
+def test_network_ls_matches_docker(objects: dict[str, str], args: tuple[str, ...]) -> None:
+    out = assert_same(objects["host"], _env(objects), *args)
     assert out
+    if objects["daemon"] == "dockyardd" and "type=custom" in args:
+        assert objects["network"] in out
 
 
 @pytest.mark.parametrize(
@@ -254,8 +259,35 @@ def test_network_ls_matches_docker(
     ],
     ids=" ".join,
 )
-def test_volume_ls_matches_docker(
-    dockerd: Docker, objects: dict[str, str], args: tuple[str, ...]
-) -> None:
-    out = assert_same(_dockerd_host(dockerd), dockerd.env, *args)
+def test_volume_ls_matches_docker(objects: dict[str, str], args: tuple[str, ...]) -> None:
+    out = assert_same(objects["host"], _env(objects), *args)
     assert objects["volume"] in out
+
+
+@pytest.fixture(scope="module")
+def published(daemon: None, dockyardd: Dockyardd) -> Iterator[str]:
+    """busybox httpd with port 80 published on an ephemeral 127.0.0.1 port, made by docker
+    28 on dockyardd; removed afterwards."""
+    name = f"gold-port-{secrets.token_hex(3)}"
+    try:
+        made = _docker(
+            dockyardd.env, "run", "-d", "--name", name, "-p", "127.0.0.1::80", "-p", "8081",
+            "busybox", "httpd", "-f", "-p", "80",
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        yield name
+    finally:
+        _docker(dockyardd.env, "rm", "-f", name)
+
+
+@pytest.mark.parametrize(
+    "args", [(), ("80",), ("80/tcp",), ("8081",), ("81",), ("80/udp",)], ids=" ".join
+)
+def test_port_matches_docker(dockyardd: Dockyardd, published: str, args: tuple[str, ...]) -> None:
+    out = assert_same(dockyardd.host, dockyardd.env, "port", published, *args)
+    if args in ((), ("80",)):
+        assert re.search(r"^(80/tcp -> )?127\.0\.0\.1:\d+$", out, re.M), out
+
+
+def test_port_of_a_missing_container_matches_docker(dockyardd: Dockyardd, daemon: None) -> None:
+    assert_same(dockyardd.host, dockyardd.env, "port", "no-such-container-xyz")

@@ -6,6 +6,10 @@
 Each call runs `python -m dockyard.cli.main` with DOCKYARD_HOST set to the daemon and
 DOCKYARD_CONFIG pointing at `config_dir` (a fresh temporary directory when None, so no test
 reads or writes ~/.docker). stdout and stderr are captured as text.
+
+`Daemon` is one daemon a CLI test runs against, the session's Debian dockerd or dockyardd
+(the `daemon` fixture of tests/integration/cli parametrizes over both): where it listens,
+the docker CLI that sets things up there, and docker 28 as the reference.
 """
 
 from __future__ import annotations
@@ -15,9 +19,35 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.dockerd import Docker
+
 MAIN = [sys.executable, "-m", "dockyard.cli.main"]
+DOCKER28 = "/usr/local/bin/docker"
+
+
+@dataclass(frozen=True)
+class Daemon:
+    """One daemon under a CLI test: `kind` is "dockerd" (Debian's 20.10, API 1.41) or
+    "dockyardd" (ours, API 1.51); `docker` is the CLI that sets up and inspects there."""
+
+    kind: str
+    host: str
+    env: dict[str, str]  # DOCKER_HOST for the docker CLIs
+    docker: Docker
+
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`dockyard *args` on this daemon."""
+        return run_cli(self.host, *args, input=input)
+
+    def docker28(self, *args: str, input: str = "n\n") -> subprocess.CompletedProcess[str]:
+        """The reference: docker 28 on this daemon (a prompt is declined unless told)."""
+        return subprocess.run(
+            [DOCKER28, *args], env=self.env, input=input, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
 
 
 def cli_env(

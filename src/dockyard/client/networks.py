@@ -54,8 +54,22 @@ def create(client: Client, name: str, config: Mapping[str, Any]) -> dict[str, An
     """POST /networks/create (`docker network create`): {"Id", "Warning"}. `config` holds the
     NetworkCreateRequest fields besides Name (Driver, Scope, EnableIPv4, EnableIPv6, IPAM,
     Internal, Attachable, Ingress, ConfigOnly, ConfigFrom, Options, Labels)."""
-    result: dict[str, Any] = client.post("/networks/create", json={"Name": name, **config}).json()
+    body = {"Name": name, **config}
+    if _before(client.api_version, (1, 44)):
+        # docker's client asks daemons before 1.44 to refuse a duplicate name (they would
+        # make a second network of that name otherwise); the field is deprecated since.
+        body["CheckDuplicate"] = True
+    result: dict[str, Any] = client.post("/networks/create", json=body).json()
     return result
+
+
+def _before(version: str, minimum: tuple[int, int]) -> bool:
+    """Whether API `version` ("1.41") is older than `minimum` (Go's versions.LessThan)."""
+    major, _, minor = version.partition(".")
+    try:
+        return (int(major), int(minor or 0)) < minimum
+    except ValueError:
+        return False
 
 
 def remove(client: Client, ref: str) -> None:

@@ -10,393 +10,40 @@ Endpoints as docker's registry service picks them: `https://<domain>` for a pull
 `http://<domain>` when the registry is insecure (a loopback address, or `--insecure`); a push
 goes to http directly for an insecure registry. A plain-HTTP registry answering an https
 request is retried over http only when TLS verification is off (docker's httpProtoError
-dance), and a plain-http endpoint is used for pulls only with `--insecure`.
-
-Auth per distribution's client: `GET /v2/` collects the challenges; a Bearer challenge gets
-a token from its realm for `repository:<name>:<actions>` (Basic credentials, or a refresh
-token as OAuth2 form POST), a Basic challenge gets the credentials, and an auth config with
-a registry token passes it through as Bearer.
+dance), and a plain-http endpoint is used for pulls only with `--insecure`. The pieces:
+image references in `reference.py`, auth and a repository's session in `registryauth.py`,
+requests and the registry's errors in `registryhttp.py`.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import re
 
 from dockyard import errdefs
+from dockyard.client.reference import DEFAULT_DOMAIN, Named
+from dockyard.client.registryauth import AuthConfig, Repository
+from dockyard.client.registryhttp import (
+    MAX_MANIFEST,
+    Endpoint,
+    ProtocolMismatch,
+    RegistryError,
+    registry_error,
+)
 from dockyard.utils.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import http.client
-    import ssl
     from collections.abc import Callable, Mapping
 
-    AuthResolver = Callable[[str], "AuthConfig"]
+    AuthResolver = Callable[[str], AuthConfig]
 
-DEFAULT_DOMAIN = "docker.io"
 DEFAULT_HOST = "registry-1.docker.io"
-USER_AGENT = "dockyard-cli"
-CERTS_DIR = "/etc/docker/certs.d"
 
 SCHEMA2 = "application/vnd.docker.distribution.manifest.v2+json"
 MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 ACCEPT = (SCHEMA2, MANIFEST_LIST, OCI_MANIFEST, OCI_INDEX)
-MAX_MANIFEST = 4 << 20
-
-
-# -- references ------------------------------------------------------------------------------
-
-_ALNUM = r"[a-z0-9]+"
-_COMPONENT = _ALNUM + r"(?:(?:[._]|__|-+)" + _ALNUM + r")*"
-_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_DOMAIN = r"(?:" + _DOMAIN_PART + r"(?:\." + _DOMAIN_PART + r")*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
-_REFERENCE = re.compile(
-    r"(?:(?P<domain>" + _DOMAIN + r")/)?(?P<path>" + _COMPONENT + r"(?:/" + _COMPONENT + r")*)"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}))?",
-    re.ASCII,
-)
-_HEX64 = re.compile(r"[a-f0-9]{64}")
-
-
-@record(frozen=True)
-class Named:
-    """A normalised image reference (distribution/reference's Named, Tagged, Canonical)."""
-
-    domain: str
-    path: str
-    tag: str = ""
-    digest: str = ""
-
-    @property
-    def name(self) -> str:
-        return f"{self.domain}/{self.path}"
-
-    def trim(self) -> Named:
-        """The repository alone (reference.TrimNamed)."""
-        return Named(self.domain, self.path)
-
-    def with_digest(self, digest: str) -> Named:
-        return Named(self.domain, self.path, self.tag, digest)
-
-    def __str__(self) -> str:
-        tag = f":{self.tag}" if self.tag else ""
-        digest = f"@{self.digest}" if self.digest else ""
-        return self.name + tag + digest
-
-
-def parse_named(text: str) -> Named:
-    """reference.ParseNormalizedNamed: `busybox` is docker.io/library/busybox; errors carry
-    docker's words."""
-    if _HEX64.fullmatch(text):
-        raise errdefs.InvalidArgument(
-            f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings"
-        )
-    first, slash, rest = text.partition("/")
-    if slash and (first == "localhost" or "." in first or ":" in first or first != first.lower()):
-        domain, remainder = first, rest
-    else:
-        domain, remainder = DEFAULT_DOMAIN, text
-    if domain == "index.docker.io":
-        domain = DEFAULT_DOMAIN
-    if domain == DEFAULT_DOMAIN and "/" not in remainder:
-        remainder = "library/" + remainder
-    remote = remainder.split(":", 1)[0]
-    if remote != remote.lower():
-        raise errdefs.InvalidArgument(
-            f"invalid reference format: repository name ({remote}) must be lowercase"
-        )
-    match = _REFERENCE.fullmatch(f"{domain}/{remainder}")
-    if match is None:
-        raise errdefs.InvalidArgument("invalid reference format")
-    if len(match["path"]) > 255:
-        raise errdefs.InvalidArgument("repository name must not be more than 255 characters")
-    return Named(match["domain"], match["path"], match["tag"] or "", match["digest"] or "")
-
-
-def normalize(text: str) -> Named:
-    """The CLI's normalizeReference: parse, and add `:latest` unless pinned by digest."""
-    ref = parse_named(text)
-    if not ref.digest and not ref.tag:
-        return Named(ref.domain, ref.path, "latest")
-    return ref
-
-
-# -- errors ----------------------------------------------------------------------------------
-
-
-class RegistryError(errdefs.Unknown):
-    """An error response of the registry, worded as distribution's errcode does it."""
-
-    def __init__(self, message: str, *, status: int, codes: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.status = status
-        self.codes = codes
-
-    @property
-    def continuable(self) -> bool:
-        """The errors on which docker tries the next endpoint (continueOnError)."""
-        if not self.codes:
-            return True  # an unexpected HTTP response
-        return self.codes[0] in ("UNAUTHORIZED", "MANIFEST_UNKNOWN", "NAME_UNKNOWN")
-
-
-def _registry_error(status: int, body: bytes) -> RegistryError:
-    try:
-        errors = json.loads(body)["errors"]
-        parts = [(str(e.get("code", "UNKNOWN")), str(e.get("message", ""))) for e in errors if e]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        parts = []
-    if not parts:
-        if status == 401:
-            return RegistryError(
-                "unauthorized: authentication required", status=status, codes=("UNAUTHORIZED",)
-            )
-        text = body.decode(errors="replace")
-        return RegistryError(
-            f"error parsing HTTP {status} response body: invalid character: {text!r}",
-            status=status,
-        )
-    lines = [f"{code.replace('_', ' ').lower()}: {message}" for code, message in parts]
-    text = lines[0] if len(lines) == 1 else "errors:\n" + "".join(f"{ln}\n" for ln in lines)
-    return RegistryError(text, status=status, codes=tuple(code for code, _ in parts))
-
-
-class _ProtocolMismatch(Exception):
-    """TLS spoken to a plain-HTTP server (Go: "server gave HTTP response to HTTPS client")."""
-
-
-# -- auth ------------------------------------------------------------------------------------
-
-
-@record(frozen=True)
-class AuthConfig:
-    """Credentials for one registry, as config.json / X-Registry-Auth carry them."""
-
-    username: str = ""
-    password: str = ""
-    identity_token: str = ""
-    registry_token: str = ""
-
-
-_CHALLENGE = re.compile(r'(\w+)="([^"]*)"|(\w+)=([^\s,]+)')
-
-
-def parse_challenges(headers: list[str]) -> dict[str, dict[str, str]]:
-    """WWW-Authenticate values -> {scheme (lower case): params}."""
-    out: dict[str, dict[str, str]] = {}
-    for value in headers:
-        scheme, _, rest = value.strip().partition(" ")
-        params = {}
-        for m in _CHALLENGE.finditer(rest):
-            key = (m[1] or m[3]).lower()
-            params[key] = m[2] if m[1] else m[4]
-        out[scheme.lower()] = params
-    return out
-
-
-# -- HTTP ------------------------------------------------------------------------------------
-
-
-@record(frozen=True)
-class Endpoint:
-    """One base URL of a registry, and whether TLS certificates go unchecked."""
-
-    scheme: str
-    host: str  # "127.0.0.1:5000"
-    skip_verify: bool = False
-
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://{self.host}"
-
-
-@record(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, list[str]]
-    body: bytes
-
-    def header(self, name: str) -> str:
-        values = self.headers.get(name.lower())
-        return values[0] if values else ""
-
-
-def _tls_context(endpoint: Endpoint) -> ssl.SSLContext:
-    import os
-    import ssl
-
-    context = ssl.create_default_context()
-    if endpoint.skip_verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    directory = os.path.join(CERTS_DIR, endpoint.host)
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        names = []
-    for name in names:
-        path = os.path.join(directory, name)
-        if name.endswith(".crt"):
-            context.load_verify_locations(cafile=path)
-        elif name.endswith(".cert"):
-            context.load_cert_chain(path, path[: -len(".cert")] + ".key")
-    return context
-
-
-def _describe(err: OSError) -> str:
-    if isinstance(err, ConnectionRefusedError):
-        return "connect: connection refused"
-    return err.strerror or str(err)
-
-
-def _send(
-    endpoint: Endpoint,
-    method: str,
-    url: str,
-    *,
-    headers: Mapping[str, str],
-    body: bytes | None = None,
-    timeout: float = 60.0,
-) -> Response:
-    """One request on a fresh connection (docker's manifest transport disables keep-alive)."""
-    import http.client
-    import ssl
-
-    conn: http.client.HTTPConnection
-    if endpoint.scheme == "https":
-        conn = http.client.HTTPSConnection(
-            endpoint.host, timeout=timeout, context=_tls_context(endpoint)
-        )
-    else:
-        conn = http.client.HTTPConnection(endpoint.host, timeout=timeout)
-    full = url if "://" in url else endpoint.url + url
-    target = url
-    if "://" in url:  # the request line carries the path alone (origin-form)
-        target = "/" + url.split("://", 1)[1].partition("/")[2]
-    try:
-        conn.request(method, target, body=body, headers={"User-Agent": USER_AGENT, **headers})
-        resp = conn.getresponse()
-        data = resp.read(MAX_MANIFEST + 1)
-        collected: dict[str, list[str]] = {}
-        for key, value in resp.getheaders():
-            collected.setdefault(key.lower(), []).append(value)
-        return Response(status=resp.status, headers=collected, body=data)
-    except ssl.SSLCertVerificationError as err:
-        raise errdefs.Unavailable(
-            f'{method} "{full}": tls: failed to verify certificate: {err.verify_message}'
-        ) from err
-    except ssl.SSLError as err:
-        raise _ProtocolMismatch(f'{method} "{full}": http: server gave HTTP response') from err
-    except OSError as err:
-        raise errdefs.Unavailable(
-            f'{method.capitalize()} "{full}": dial tcp {endpoint.host}: {_describe(err)}'
-        ) from err
-    except http.client.HTTPException as err:
-        raise errdefs.Unavailable(f'{method} "{full}": {err}') from err
-    finally:
-        conn.close()
-
-
-class Repository:
-    """One repository on one endpoint, with the challenges of its `/v2/` ping."""
-
-    def __init__(
-        self, endpoint: Endpoint, name: str, auth: AuthConfig, actions: tuple[str, ...]
-    ) -> None:
-        self.endpoint = endpoint
-        self.name = name  # the path: "library/busybox"
-        self.auth = auth
-        self.actions = actions
-        self.challenges: dict[str, dict[str, str]] = {}
-        self._tokens: dict[str, str] = {}
-
-    def ping(self) -> None:
-        """GET /v2/ (PingV2Registry): remember how the registry wants to be asked."""
-        try:
-            resp = _send(self.endpoint, "GET", "/v2/", headers={})
-        except errdefs.Unavailable as err:
-            raise errdefs.Unavailable(
-                f"failed to configure transport: error pinging v2 registry: {err}"
-            ) from err
-        if resp.status == 401:
-            self.challenges = parse_challenges(resp.headers.get("www-authenticate", []))
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        body: bytes | None = None,
-        extra_scopes: tuple[str, ...] = (),
-    ) -> Response:
-        hdrs = dict(headers or {})
-        authorization = self._authorization(extra_scopes)
-        if authorization:
-            hdrs["Authorization"] = authorization
-        return _send(self.endpoint, method, path, headers=hdrs, body=body)
-
-    def _authorization(self, extra_scopes: tuple[str, ...]) -> str:
-        a = self.auth
-        if "bearer" in self.challenges:
-            if a.registry_token:
-                return "Bearer " + a.registry_token
-            scopes = (f"repository:{self.name}:{','.join(self.actions)}", *extra_scopes)
-            key = " ".join(scopes)
-            if key not in self._tokens:
-                self._tokens[key] = self._fetch_token(self.challenges["bearer"], scopes)
-            return "Bearer " + self._tokens[key]
-        if "basic" in self.challenges and (a.username or a.password):
-            raw = f"{a.username}:{a.password}".encode()
-            return "Basic " + base64.b64encode(raw).decode()
-        return ""
-
-    def _fetch_token(self, params: Mapping[str, str], scopes: tuple[str, ...]) -> str:
-        from urllib.parse import urlencode, urlsplit
-
-        realm = params.get("realm", "")
-        parts = urlsplit(realm)
-        if parts.scheme not in ("http", "https"):
-            raise errdefs.Unavailable(f"invalid token auth challenge realm: {realm!r}")
-        endpoint = Endpoint(
-            scheme=parts.scheme, host=parts.netloc, skip_verify=self.endpoint.skip_verify
-        )
-        a = self.auth
-        service = params.get("service", "")
-        if a.identity_token:
-            form = [("grant_type", "refresh_token"), ("refresh_token", a.identity_token)]
-            form += [("service", service), ("client_id", "docker")]
-            form += [("scope", s) for s in scopes]
-            resp = _send(
-                endpoint, "POST", realm, body=urlencode(form).encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-            )  # fmt: skip
-        else:
-            query = [("scope", s) for s in scopes] + [("service", service)]
-            headers = {}
-            if a.username or a.password:
-                query.append(("account", a.username))
-                raw = f"{a.username}:{a.password}".encode()
-                headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
-            sep = "&" if "?" in realm else "?"
-            resp = _send(endpoint, "GET", realm + sep + urlencode(query), headers=headers)
-        if resp.status != 200:
-            raise _registry_error(resp.status, resp.body)
-        try:
-            answer = json.loads(resp.body)
-            token = answer.get("token") or answer.get("access_token") or ""
-        except (ValueError, AttributeError):
-            token = ""
-        if not token:
-            raise errdefs.Unknown("authorization server did not include a token in the response")
-        return str(token)
-
-
-# -- manifests -------------------------------------------------------------------------------
 
 
 @record()
@@ -515,7 +162,7 @@ class RegistryClient:
         repo = Repository(endpoint, ref.path, auth, actions)
         try:
             repo.ping()
-        except _ProtocolMismatch:
+        except ProtocolMismatch:
             if not endpoint.skip_verify or endpoint.scheme != "https":
                 raise
             repo = Repository(
@@ -534,7 +181,7 @@ class RegistryClient:
                 continue
             try:
                 repo = self._connect(endpoint, ref, ("pull",))
-            except _ProtocolMismatch:
+            except ProtocolMismatch:
                 continue
             if repo.endpoint.scheme == "http" and not self.insecure:
                 continue
@@ -552,7 +199,7 @@ class RegistryClient:
             "GET", f"/v2/{repo.name}/manifests/{reference}", headers={"Accept": ", ".join(ACCEPT)}
         )
         if resp.status != 200:
-            raise _registry_error(resp.status, resp.body)
+            raise registry_error(resp.status, resp.body)
         if len(resp.body) > MAX_MANIFEST:
             raise errdefs.InvalidArgument(f"manifest too big: more than {MAX_MANIFEST} bytes")
         try:
@@ -581,7 +228,7 @@ class RegistryClient:
         config_digest = str(config.get("digest", "")) if isinstance(config, dict) else ""
         resp = repo.request("GET", f"/v2/{repo.name}/blobs/{config_digest}")
         if resp.status != 200:
-            raise _registry_error(resp.status, resp.body)
+            raise registry_error(resp.status, resp.body)
         if _sha256(resp.body) != config_digest:
             raise errdefs.InvalidArgument(
                 f"image config verification failed for digest {config_digest}"
@@ -671,7 +318,7 @@ class RegistryClient:
             if location:
                 repo.request("DELETE", location)
             return False
-        err = _registry_error(resp.status, resp.body)
+        err = registry_error(resp.status, resp.body)
         raise errdefs.Unknown(f"failed to mount blob {source} to {target}: {err}") from err
 
     def put_manifest(self, ref: Named, media_type: str, payload: bytes) -> str:
@@ -682,6 +329,6 @@ class RegistryClient:
             headers={"Content-Type": media_type}, body=payload,
         )  # fmt: skip
         if resp.status not in (200, 201, 202):
-            err = _registry_error(resp.status, resp.body)
+            err = registry_error(resp.status, resp.body)
             raise errdefs.Unknown(f"failed to put manifest {ref}: {err}") from err
         return resp.header("docker-content-digest") or _sha256(payload)

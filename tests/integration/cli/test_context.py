@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.cli.format.display import natural_key
 from tests.support.cli import run_cli
 from tests.support.dockyardd import Dockyardd
 
@@ -38,7 +39,8 @@ def test_contexts_switch_daemons(dockyardd: Dockyardd, tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[0].split() == ["NAME", "DESCRIPTION", "DOCKER", "ENDPOINT", "ERROR"]
     names = [line.split()[0] for line in lines[1:]]
-    assert names == sorted([good, bad, "default"])
+    # docker sorts contexts in natural order: "t-91d767" before "t-821693"
+    assert names == sorted([good, bad, "default"], key=natural_key)
     assert any(line.startswith("default *") for line in lines)
 
     assert _cli(cfg, "context", "use", good)[1:] == (

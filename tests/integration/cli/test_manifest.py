@@ -184,7 +184,9 @@ def test_registry_client_authenticates_like_docker(
     Basic credentials over TLS (certificate unchecked with --insecure)."""
     from dockyard import errdefs
     from dockyard.cli.commands.manifest import store
-    from dockyard.client.registry import AuthConfig, RegistryClient, normalize
+    from dockyard.client.reference import normalize
+    from dockyard.client.registry import RegistryClient
+    from dockyard.client.registryauth import AuthConfig
 
     users = {"alice": "s3cret"}
     options = {"token_users": users} if kind == "token" else {"users": users, "tls": True}

@@ -1,5 +1,5 @@
 """client/containers.py: the requests each endpoint function sends (method, path, query as
-the docker CLI's Go client spells it, body) against a canned daemon, and docker's time forms."""
+the docker CLI's Go client spells it, body) against a canned daemon."""
 
 from __future__ import annotations
 
@@ -177,38 +177,3 @@ def test_errors_are_the_daemons_kinds(daemon) -> None:  # type: ignore[no-untype
     fake = daemon(b'{"message": "No such container: x"}', status=404)
     with pytest.raises(errdefs.NotFound, match="No such container: x"):
         containers.inspect(Client(fake.host), "x")
-
-
-NOW = 1_700_000_000.0
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("10m", str(int(NOW - 600))),
-        ("1h30m", str(int(NOW - 5400))),
-        ("1.5s", str(int(NOW - 1.5))),
-        ("0", "0"),
-        ("1700000000", "1700000000"),
-        ("1700000000.5", "1700000000.5"),
-        ("2023-11-14T22:13:20Z", "1700000000.000000000"),
-        ("2023-11-14T22:13:20.25Z", "1700000000.250000000"),
-        ("2023-11-14T23:13:20+01:00", "1700000000.000000000"),
-        ("2023-11-14", "1699920000.000000000"),
-    ],
-)
-def test_get_timestamp_matches_docker(
-    value: str, expected: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TZ", "UTC")
-    import time
-
-    time.tzset()
-    assert containers.get_timestamp(value, NOW) == expected
-
-
-def test_get_timestamp_refuses_garbage() -> None:
-    with pytest.raises(
-        errdefs.InvalidArgument, match='failed to parse value as time or duration: "xyz"'
-    ):
-        containers.get_timestamp("xyz", NOW)

@@ -15,6 +15,7 @@ class Recorder:
     def __init__(self, answer: Any = None) -> None:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
         self.answer = answer
+        self.api_version = "1.51"
 
     def request(self, method: str, path: str, **kw: Any) -> Any:
         self.calls.append((method, path, kw))
@@ -152,6 +153,16 @@ def test_network_and_volume_bodies() -> None:
         "Labels": {"a": "b"},
     }
     assert c.calls[4][1:] == ("/volumes/v", {"query": {"force": "1"}})
+
+
+def test_network_create_asks_old_daemons_to_refuse_duplicates() -> None:
+    c = Recorder({"Id": "n1"})
+    c.api_version = "1.41"
+    networks.create(c, "net", {"Driver": "bridge"})  # type: ignore[arg-type]
+    c.api_version = "1.44"
+    networks.create(c, "net", {"Driver": "bridge"})  # type: ignore[arg-type]
+    assert c.calls[0][2]["json"] == {"Name": "net", "Driver": "bridge", "CheckDuplicate": True}
+    assert c.calls[1][2]["json"] == {"Name": "net", "Driver": "bridge"}
 
 
 def test_empty_names_are_refused_before_any_request() -> None:

@@ -9,7 +9,8 @@ error with `missingkey=error` (docker's `inspect -f` fallback on raw JSON).
 from __future__ import annotations
 
 from dockyard.cli.format.gofmt import MISSING, go_str, go_type
-from dockyard.cli.format.template import (
+from dockyard.cli.format.templatefuncs import Func, FuncError, truth
+from dockyard.cli.format.templatenodes import (
     Action,
     Branch,
     Chain,
@@ -20,16 +21,16 @@ from dockyard.cli.format.template import (
     Literal,
     Node,
     Pipe,
-    Template,
     TemplateError,
     Text,
     Variable,
 )
-from dockyard.cli.format.templatefuncs import Func, FuncError, truth
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from dockyard.cli.format.template import Template
 
 _NOFINAL = object()  # no value piped in from the previous command (Go's missingVal)
 _SIMPLE = (str, int, float, bool, list, tuple, dict)

@@ -2,112 +2,25 @@
 
 `build` returns {...Config, "HostConfig": {...}, "NetworkingConfig": {...}} with the fields
 the docker CLI sends, in its order, so the daemon sees the same body from either CLI. Flag
-values are checked first, in flag order, as pflag would while reading them
-(`FlagValueError`); then the combinations, as docker's parse does (`OptionError`).
+values are checked first, in flag order, as pflag would while reading them (`flagvalues.py`,
+`FlagValueError`); then the combinations, as docker's parse does (`OptionError`).
 """
 
 from __future__ import annotations
 
 import os
 
-from dockyard.cli.opts import kv, mounts, ports, units, validate
-from dockyard.cli.opts.errors import FlagValueError, OptionError
-from dockyard.cli.opts.flagdefs import CONTAINER_FLAGS
+from dockyard.cli.opts import kv, mounts, ports, validate
+from dockyard.cli.opts.errors import OptionError
+from dockyard.cli.opts.flagvalues import FlagValues
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from dockyard.cli.command import Options
 
 Body = dict[str, object]
-
-_SHORTS = {f.name: f.short for f in CONTAINER_FLAGS if f.short}
-
-
-def _label(name: str) -> str:
-    """The flag's spelling in pflag's messages: "-e, --env", "--ulimit"."""
-    short = _SHORTS.get(name, "")
-    return f"-{short}, --{name}" if short else f"--{name}"
-
-
-def _each(opts: Options, name: str, check: Callable[[str], object]) -> list[object]:
-    out = []
-    for value in opts.strings(name):
-        try:
-            out.append(check(value))
-        except ValueError as err:
-            raise FlagValueError(_label(name), value, str(err)) from None
-    return out
-
-
-def _strs(opts: Options, name: str, check: Callable[[str], str]) -> list[str]:
-    return [str(v) for v in _each(opts, name, check)]
-
-
-def _one(opts: Options, name: str, parse: Callable[[str], int]) -> int:
-    if not opts.changed(name):
-        return 0
-    value = opts.string(name)
-    try:
-        return parse(value)
-    except ValueError as err:
-        raise FlagValueError(_label(name), value, str(err)) from None
-
-
-def _map(values: list[str]) -> dict[str, str]:
-    """opts.MapOpts: `k=v` -> {k: v}, `k` -> {k: ""}."""
-    return kv.kv_to_map(values)
-
-
-class _Read:
-    """The flag values, checked the way each pflag Value's Set checks them."""
-
-    def __init__(self, opts: Options, environ: Mapping[str, str]) -> None:
-        o = opts
-        self.attach = _strs(o, "attach", validate.validate_attach)
-        self.cgroup_rules = _strs(o, "device-cgroup-rule", validate.validate_device_cgroup_rule)
-        self.env = _strs(o, "env", lambda v: kv.validate_env(v, environ))
-        self.labels = _strs(o, "label", kv.validate_label)
-        self.sysctls = _map(_strs(o, "sysctl", validate.validate_sysctl))
-        self.ulimits = sorted(_each(o, "ulimit", validate.parse_ulimit), key=_name)
-        self.extra_hosts = _strs(o, "add-host", validate.validate_extra_host)
-        self.dns = _strs(o, "dns", validate.validate_ip)
-        self.dns_search = _strs(o, "dns-search", validate.validate_dns_search)
-        self.links = _strs(o, "link", validate.validate_link)
-        self.networks = _each(o, "net", validate.parse_network)
-        self.networks += _each(o, "network", validate.parse_network)
-        self.mounts = _each(o, "mount", mounts.parse_mount)
-        self.weight_devices = _each(o, "blkio-weight-device", validate.parse_weight_device)
-        self.read_bps = _each(o, "device-read-bps", validate.parse_throttle_bps)
-        self.read_iops = _each(o, "device-read-iops", validate.parse_throttle_iops)
-        self.write_bps = _each(o, "device-write-bps", validate.parse_throttle_bps)
-        self.write_iops = _each(o, "device-write-iops", validate.parse_throttle_iops)
-        self.memory = _one(o, "memory", units.ram_in_bytes)
-        self.memory_reservation = _one(o, "memory-reservation", units.ram_in_bytes)
-        self.memory_swap = _one(o, "memory-swap", units.mem_swap_bytes)
-        self.kernel_memory = _one(o, "kernel-memory", units.ram_in_bytes)
-        self.shm_size = _one(o, "shm-size", units.ram_in_bytes)
-        self.io_max_bandwidth = _one(o, "io-maxbandwidth", units.ram_in_bytes)
-        self.nano_cpus = _one(o, "cpus", units.nano_cpus)
-        self.health = {
-            key: _one(o, f"health-{name}", units.duration_ns)
-            for key, name in (
-                ("Interval", "interval"),
-                ("Timeout", "timeout"),
-                ("StartPeriod", "start-period"),
-                ("StartInterval", "start-interval"),
-            )
-        }
-        if o.strings("gpus"):
-            raise FlagValueError(
-                "--gpus", o.strings("gpus")[0], "GPU device requests are not supported by dockyard"
-            )
-
-
-def _name(ulimit: object) -> str:
-    assert isinstance(ulimit, dict)
-    return str(ulimit["Name"])
 
 
 def build(
@@ -119,7 +32,7 @@ def build(
 ) -> Body:
     """The create body for `image` and `args` under `opts` (a Linux daemon)."""
     env = os.environ if environ is None else environ
-    r = _Read(opts, env)
+    r = FlagValues(opts, env)
     try:
         return _parse(opts, r, image, args, env)
     except ValueError as err:
@@ -127,7 +40,7 @@ def build(
 
 
 def _parse(
-    opts: Options, r: _Read, image: str, args: list[str], environ: Mapping[str, str]
+    opts: Options, r: FlagValues, image: str, args: list[str], environ: Mapping[str, str]
 ) -> Body:
     o = opts
     attach_stdin = "stdin" in r.attach
@@ -226,7 +139,7 @@ def _parse(
         "VolumesFrom": o.strings("volumes-from") or None,
         "ConsoleSize": [0, 0],
     }
-    annotations = _map(o.strings("annotation"))
+    annotations = kv.kv_to_map(o.strings("annotation"))
     if annotations:
         host["Annotations"] = annotations
     host.update(
@@ -365,7 +278,7 @@ def _storage(values: list[str]) -> dict[str, str]:
     return out
 
 
-def _health(o: Options, r: _Read) -> Body | None:
+def _health(o: Options, r: FlagValues) -> Body | None:
     cmd, retries = o.string("health-cmd"), o.integer("health-retries")
     durations = r.health
     have = bool(cmd) or retries != 0 or any(durations.values())
@@ -398,7 +311,7 @@ def _health(o: Options, r: _Read) -> Body | None:
 
 def _resources(
     o: Options,
-    r: _Read,
+    r: FlagValues,
     devices: list[dict[str, str]],
     device_requests: list[dict[str, object]] | None,
     swappiness: int,

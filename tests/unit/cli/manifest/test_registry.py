@@ -13,8 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from dockyard import errdefs
-from dockyard.client import registry
-from dockyard.client.registry import AuthConfig, RegistryClient, normalize, parse_named
+from dockyard.client import registry, registryauth, registryhttp
+from dockyard.client.reference import normalize, parse_named
+from dockyard.client.registry import RegistryClient
+from dockyard.client.registryauth import AuthConfig
 
 
 @pytest.mark.parametrize(
@@ -38,16 +40,16 @@ def test_bad_references_carry_dockers_words() -> None:
 
 
 def test_challenges_and_error_wording() -> None:
-    got = registry.parse_challenges(
+    got = registryauth.parse_challenges(
         ['Bearer realm="http://h/token",service="reg",scope="repository:x:pull"']
     )
     assert got == {
         "bearer": {"realm": "http://h/token", "service": "reg", "scope": "repository:x:pull"}
     }
     body = b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}'
-    err = registry._registry_error(404, body)
+    err = registryhttp.registry_error(404, body)
     assert str(err) == "manifest unknown: manifest unknown" and err.continuable
-    denied = registry._registry_error(403, b'{"errors":[{"code":"DENIED","message":"no"}]}')
+    denied = registryhttp.registry_error(403, b'{"errors":[{"code":"DENIED","message":"no"}]}')
     assert not denied.continuable
 
 

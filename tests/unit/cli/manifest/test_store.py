@@ -11,7 +11,8 @@ import pytest
 
 from dockyard import errdefs
 from dockyard.cli.commands.manifest import store
-from dockyard.client.registry import ImageManifest, normalize, platform_from
+from dockyard.client.reference import normalize
+from dockyard.client.registry import ImageManifest, platform_from
 
 RAW = (
     b'{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",'

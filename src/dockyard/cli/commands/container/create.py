@@ -119,7 +119,7 @@ def create_container(
         familiar = ""
         if not re.fullmatch(r"[a-f0-9]{64}", image):  # an image ID is no reference
             from dockyard.cli.commands.image.reference import familiar_string
-            from dockyard.client.registry import normalize
+            from dockyard.client.reference import normalize
 
             familiar = familiar_string(normalize(image))
         if pull == "always":

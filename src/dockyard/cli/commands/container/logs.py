@@ -28,13 +28,13 @@ def _raw(stream: object) -> BinaryIO:
 def _timestamp(name: str, opts: Options, now: float) -> str:
     """--since/--until as the Go client sends them (its error wrapped as it wraps it)."""
     from dockyard import errdefs
-    from dockyard.client import containers
+    from dockyard.client.timetypes import get_timestamp
 
     value = opts.string(name)
     if not value:
         return ""
     try:
-        return containers.get_timestamp(value, now)
+        return get_timestamp(value, now)
     except errdefs.InvalidArgument as err:
         raise errdefs.InvalidArgument(f'invalid value for "{name}": {err}') from None
 

@@ -262,7 +262,7 @@ def _check_tags(cli: Cli, opts: Options) -> None:
     """validateTag, run by docker as the -t flag is read: a flag error (125)."""
     from dockyard import errdefs
     from dockyard.cli.opts.errors import FlagValueError, flag_status
-    from dockyard.client.registry import parse_named
+    from dockyard.client.reference import parse_named
 
     for tag in opts.strings("tag"):
         try:

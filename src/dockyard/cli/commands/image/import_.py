@@ -16,7 +16,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
     from dockyard.cli.progress import show_response
     from dockyard.client import images
-    from dockyard.client.registry import parse_named
+    from dockyard.client.reference import parse_named
 
     source = args[0]
     repo = args[1] if len(args) > 1 else ""

@@ -11,7 +11,7 @@ from dockyard.cli.command import Command, Flag, Options, flags
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
-    from dockyard.client.registry import Named
+    from dockyard.client.reference import Named
 
 PLATFORM_HELP = "Set platform if server is multi-platform capable"
 
@@ -26,7 +26,7 @@ def pull_image(cli: Cli, ref: str, *, platform: str = "", quiet: bool = False) -
     from dockyard.cli.commands.image.reference import auth_header
     from dockyard.cli.progress import show_response
     from dockyard.client import images
-    from dockyard.client.registry import parse_named
+    from dockyard.client.reference import parse_named
 
     named = parse_named(ref)
     response = images.create(
@@ -44,7 +44,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard.cli.commands.image.reference import auth_header, familiar_string
     from dockyard.cli.progress import show_response
     from dockyard.client import images
-    from dockyard.client.registry import Named, parse_named
+    from dockyard.client.reference import Named, parse_named
 
     all_tags, quiet = opts.boolean("all-tags"), opts.boolean("quiet")
     named = parse_named(args[0])

@@ -43,7 +43,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard.cli.commands.image.reference import auth_header, familiar_string
     from dockyard.cli.progress import show_response
     from dockyard.client import images
-    from dockyard.client.registry import Named, parse_named
+    from dockyard.client.reference import Named, parse_named
 
     all_tags, quiet = opts.boolean("all-tags"), opts.boolean("quiet")
     platform = ""

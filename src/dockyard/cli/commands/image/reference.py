@@ -6,7 +6,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
-    from dockyard.client.registry import Named
+    from dockyard.client.reference import Named
 
 DEFAULT_DOMAIN = "docker.io"
 EMPTY_AUTH = "e30="  # base64url("{}")

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
     from dockyard.client import images
-    from dockyard.client.registry import parse_named
+    from dockyard.client.reference import parse_named
 
     source, target = args
     try:

@@ -25,7 +25,8 @@ VALID_OS_ARCH = frozenset(
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
     from dockyard.cli.commands.manifest import common
-    from dockyard.client.registry import normalize, platform_from
+    from dockyard.client.reference import normalize
+    from dockyard.client.registry import platform_from
 
     list_text, image_text = args
     try:

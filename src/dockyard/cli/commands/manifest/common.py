@@ -4,7 +4,9 @@ client with config.json's credentials, and the printers of `manifest inspect`.""
 from __future__ import annotations
 
 from dockyard.cli.commands.manifest import store
-from dockyard.client.registry import AuthConfig, ImageManifest, Named, RegistryClient
+from dockyard.client.reference import Named
+from dockyard.client.registry import ImageManifest, RegistryClient
+from dockyard.client.registryauth import AuthConfig
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

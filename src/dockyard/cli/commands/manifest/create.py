@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
     from dockyard.cli.commands.manifest import common
-    from dockyard.client.registry import normalize
+    from dockyard.client.reference import normalize
 
     try:
         target = normalize(args[0])

@@ -8,13 +8,14 @@ from dockyard.cli.command import Command, Flag, Options, flags
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dockyard.cli.app import Cli
-    from dockyard.client.registry import ImageManifest, Named, RegistryClient
+    from dockyard.client.reference import Named
+    from dockyard.client.registry import ImageManifest, RegistryClient
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard import errdefs
     from dockyard.cli.commands.manifest import common, store
-    from dockyard.client.registry import normalize
+    from dockyard.client.reference import normalize
 
     target = normalize(args[0])
     manifests = common.manifest_store(cli)

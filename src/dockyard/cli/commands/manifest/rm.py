@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard.cli.commands.manifest import common
     from dockyard.cli.errors import each
-    from dockyard.client.registry import normalize
+    from dockyard.client.reference import normalize
 
     manifests = common.manifest_store(cli)
 

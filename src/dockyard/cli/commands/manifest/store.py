@@ -19,13 +19,12 @@ import os
 import re
 
 from dockyard import errdefs
+from dockyard.client.reference import Named, parse_named
 from dockyard.client.registry import (
     MANIFEST_LIST,
     OCI_INDEX,
     OCI_MANIFEST,
     ImageManifest,
-    Named,
-    parse_named,
     platform_from,
 )
 

@@ -18,7 +18,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     from dockyard.cli.filters import parse_filters
     from dockyard.cli.format import events
     from dockyard.client import system
-    from dockyard.client.containers import get_timestamp
+    from dockyard.client.timetypes import get_timestamp
 
     template = events.compile_format(opts.string("format"))
     now = time.time()
