@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -279,6 +281,11 @@ def test_network_ls_filters_and_prune(net: Net) -> None:
     assert "pre-defined network and cannot be removed" in refused.stderr
 
 
+def _ip_of(docker: Docker, name: str, network: str) -> str:
+    fmt = f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}'
+    return docker("inspect", "-f", fmt, name).stdout.strip()
+
+
 def _nft_tables() -> str:
     return subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
 
@@ -301,6 +308,9 @@ def test_live_restore_keeps_networking_and_clean_stop_cleans(private_daemon: Pri
         d.restart(kill9=True)
         out = docker("run", "--rm", "--network", "lr", IMAGE, "ping", "-c1", "-W3", "api").stdout
         assert "1 packets received" in out
+        # the resolver of a container that ran through the restart answers again
+        out = docker("exec", "srv", "nslookup", "api", "127.0.0.11").stdout
+        assert f"Address: {_ip_of(docker, 'srv', 'lr')}" in out, out
         assert _try_http(f"http://127.0.0.1:{port}/") == "lr\n"
         taken = docker("run", "--rm", "-p", f"{port}:80", IMAGE, "true", check=False)
         assert "port is already allocated" in taken.stderr
@@ -468,3 +478,279 @@ def test_network_events_since_until_and_info_plugins(net: Net) -> None:
     assert f"network connect {n}" in lines and f"network disconnect {n}" in lines
     plugins = json.loads(net.docker("info", "-f", "{{json .Plugins.Network}}").stdout)
     assert plugins == ["bridge", "host", "macvlan", "null"]
+
+
+# -- the embedded DNS forwards what it does not own (issue 6: --dns / --dns-search) ---------
+
+# A tiny authoritative server (UDP and TCP) run by the host's python3 inside a container:
+# example.test A 10.9.8.7, NXDOMAIN for anything else. Debian's busybox-static has no dnsd.
+DNS_SERVER = """
+import socket, struct, sys, threading
+def answer(q):
+    i, labels = 12, []
+    while q[i]:
+        labels.append(q[i + 1 : i + 1 + q[i]].decode()); i += 1 + q[i]
+    qtype, end = struct.unpack("!H", q[i + 1 : i + 3])[0], i + 5
+    name = ".".join(labels).lower()
+    known = name == "example.test"
+    an = [struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton("10.9.8.7")] \
+        if known and qtype == 1 else []
+    flags = 0x8180 | (0 if known else 3)
+    return q[:2] + struct.pack("!HHHHH", flags, 1, len(an), 0, 0) + q[12:end] + b"".join(an)
+def tcp():
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], 53)); s.listen(8)
+    while True:
+        c, _ = s.accept()
+        with c:
+            n = struct.unpack("!H", c.recv(2))[0]; q = b""
+            while len(q) < n:
+                q += c.recv(n - len(q))
+            a = answer(q); c.sendall(struct.pack("!H", len(a)) + a)
+threading.Thread(target=tcp, daemon=True).start()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((sys.argv[1], 53))
+print("ready", flush=True)
+while True:
+    q, addr = u.recvfrom(512); u.sendto(answer(q), addr)
+"""
+
+# A TCP DNS client for 127.0.0.11, run by nsenter in a container's network namespace
+DNS_TCP_QUERY = """
+import socket, struct, sys
+q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(p)]) + p.encode() for p in sys.argv[1].split(".")) + b"\\0\\0\\1\\0\\1"
+with socket.create_connection(("127.0.0.11", 53), timeout=5) as s:
+    s.sendall(struct.pack("!H", len(q)) + q)
+    n = struct.unpack("!H", s.recv(2))[0]; r = b""
+    while len(r) < n:
+        r += s.recv(n - len(r))
+print(r[3] & 15, socket.inet_ntoa(r[-4:]) if struct.unpack("!H", r[6:8])[0] else "-")
+"""
+
+HOST_PYTHON = ["-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro", "-v", "/lib64:/lib64:ro"]
+
+
+def _dns_server(net: Net, tmp_path: Path, name: str, *args: str, bind: str = "0.0.0.0") -> None:
+    script = tmp_path / "dns_server.py"
+    script.write_text(DNS_SERVER)
+    net.run("-d", "--name", name, *HOST_PYTHON, "-v", f"{script}:/dns_server.py:ro", *args,
+            IMAGE, "/usr/bin/python3", "/dns_server.py", bind)  # fmt: skip
+    ready = wait_for(lambda: "ready" in net.docker("logs", name).stdout, timeout=10)
+    assert ready, net.docker("logs", name, check=False).stderr
+
+
+def _nslookup(net: Net, name: str, *args: str) -> str:
+    out = net.docker("exec", name, "nslookup", *args, "127.0.0.11", check=False)
+    return out.stdout + out.stderr
+
+
+def test_embedded_dns_forwards_to_the_dns_servers(net: Net, tmp_path: Path) -> None:
+    n = net.network("fwd")
+    srv, cli = f"dnssrv-{net.tag}", f"dnscli-{net.tag}"
+    _dns_server(net, tmp_path, srv, "--network", n)
+    srv_ip = _ip(net, srv, n)
+    net.run("-d", "--name", cli, "--network", n, "--dns", srv_ip, "--dns-search", "test",
+            *HOST_PYTHON, IMAGE, "sleep", "300")  # fmt: skip
+    conf = net.docker("exec", cli, "cat", "/etc/resolv.conf").stdout
+    assert "nameserver 127.0.0.11" in conf and "search test" in conf
+    assert srv_ip not in conf.split("#")[0]  # the --dns server is the resolver's, not libc's
+    full = _nslookup(net, cli, "example.test")
+    assert "Address: 10.9.8.7" in full, full
+    # a short name through the search domain: libc's resolver (busybox nslookup has none)
+    short = net.docker("exec", cli, "/usr/bin/python3", "-c",
+                       "import socket; print(socket.gethostbyname('example'))")  # fmt: skip
+    assert short.stdout.strip() == "10.9.8.7"
+    missing = _nslookup(net, cli, "nosuch.test")
+    assert "NXDOMAIN" in missing and "10.9.8.7" not in missing, missing
+    # names of the network are still the resolver's own, and PTR answers for them
+    assert f"Address: {srv_ip}" in _nslookup(net, cli, srv)
+    ptr = _nslookup(net, cli, srv_ip)
+    assert f"name = {srv}.{n}" in ptr, ptr
+    # over TCP too: a client in the container's network namespace, to 127.0.0.11 there
+    pid = net.docker("inspect", "-f", "{{.State.Pid}}", cli).stdout.strip()
+    for qname, want in (("example.test", "0 10.9.8.7"), (srv, f"0 {srv_ip}"),
+                        ("nosuch.test", "3 -")):  # fmt: skip
+        tcp = subprocess.run(
+            ["nsenter", "-t", pid, "-n", sys.executable, "-c", DNS_TCP_QUERY, qname],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert tcp.stdout.strip() == want, (qname, tcp.stdout, tcp.stderr)
+
+
+def test_embedded_dns_forwards_from_the_container_namespace(net: Net, tmp_path: Path) -> None:
+    """`--dns 127.0.0.1` is the container's own loopback (moby: only the host's resolv.conf
+    loopback servers are used from the host's namespace): the resolver must reach a server
+    listening there, which the daemon's namespace cannot see."""
+    n = net.network("fwdlo")
+    own = f"dnsown-{net.tag}"
+    _dns_server(net, tmp_path, own, "--network", n, "--dns", "127.0.0.1", bind="127.0.0.1")
+    out = _nslookup(net, own, "example.test")
+    assert "Address: 10.9.8.7" in out, out
+
+
+# -- bridge driver options (-o), --attachable, --label ---------------------------------------
+
+
+def _our_rules(bridge: str) -> list[dict[str, Any]]:
+    """The rules of the dockyard nftables table that mentions `bridge` (the daemon's)."""
+    doc = json.loads(subprocess.run(["nft", "-j", "list", "ruleset"], capture_output=True,
+                                    text=True, check=True).stdout)  # fmt: skip
+    rules = [i["rule"] for i in doc["nftables"] if "rule" in i]
+    tables = {(r["family"], r["table"]) for r in rules
+              if r["table"].startswith("dockyard") and f'"{bridge}"' in json.dumps(r)}  # fmt: skip
+    assert len(tables) == 1, tables
+    return [r for r in rules if (r["family"], r["table"]) in tables]
+
+
+def _masquerades(rules: list[dict[str, Any]], subnet: str) -> list[dict[str, Any]]:
+    addr, plen = subnet.split("/")
+    want = {"prefix": {"addr": addr, "len": int(plen)}}
+    return [
+        r for r in rules
+        if r["chain"] == "postrouting" and any("masquerade" in e for e in r["expr"])
+        and any(e.get("match", {}).get("right") == want for e in r["expr"])
+    ]  # fmt: skip
+
+
+def test_bridge_options_name_icc_masquerade_mtu(engine: Engine, net: Net) -> None:
+    bridge = f"dyt{net.tag}"
+    subnet, plain_subnet = "10.214.70.0/24", "10.214.71.0/24"
+    n = net.network(
+        "opts", "--subnet", subnet, "--attachable", "--label", "team=net",
+        "-o", f"com.docker.network.bridge.name={bridge}",
+        "-o", "com.docker.network.bridge.enable_icc=false",
+        "-o", "com.docker.network.bridge.enable_ip_masquerade=false",
+        "-o", "com.docker.network.driver.mtu=1400",
+    )  # fmt: skip
+    plain = net.network("plain", "--subnet", plain_subnet)
+    doc = json.loads(net.docker("network", "inspect", n).stdout)[0]
+    assert doc["Attachable"] is True and doc["Labels"] == {"team": "net"}
+    assert doc["Options"]["com.docker.network.bridge.name"] == bridge
+    assert doc["Options"]["com.docker.network.driver.mtu"] == "1400"
+    link = subprocess.run(["ip", "-o", "link", "show", "dev", bridge], capture_output=True,
+                          text=True)  # fmt: skip
+    assert link.returncode == 0 and "mtu 1400" in link.stdout, link.stderr
+    a, b = f"icca-{net.tag}", f"iccb-{net.tag}"
+    for name in (a, b):
+        net.run("-d", "--name", name, "--network", n, IMAGE, "sleep", "300")
+    b_ip = _ip(net, b, n)
+    mtu = net.docker("exec", a, "ip", "-o", "link", "show", "eth0").stdout
+    assert "mtu 1400" in mtu
+    # ICC off: a cannot reach b, by address or by name, while both reach the gateway
+    assert net.docker("exec", a, "ping", "-c1", "-W1", b_ip, check=False).returncode != 0
+    assert net.docker("exec", a, "ping", "-c1", "-W1", b, check=False).returncode != 0
+    for name in (a, b):
+        gw = net.docker("exec", name, "ping", "-c1", "-W2", "10.214.70.1", check=False)
+        assert gw.returncode == 0, gw.stdout
+    # on a network with the defaults, the same two reach each other (the control)
+    c, d = f"iccc-{net.tag}", f"iccd-{net.tag}"
+    for name in (c, d):
+        net.run("-d", "--name", name, "--network", plain, IMAGE, "sleep", "300")
+    assert net.docker("exec", c, "ping", "-c1", "-W2", d, check=False).returncode == 0
+    if engine.name == "dockyardd":  # our nftables table: no masquerade for that subnet
+        plain_id = json.loads(net.docker("network", "inspect", plain).stdout)[0]["Id"]
+        plain_bridge = f"br-{plain_id[:12]}"
+        assert _masquerades(_our_rules(plain_bridge), plain_subnet)
+        assert not _masquerades(_our_rules(bridge), subnet)
+    net.docker("rm", "-f", a, b)
+    net.docker("network", "rm", n)
+    net.networks.remove(n)
+    assert bridge not in _links()
+
+
+# -- hairpin: a container reaching a published port through the host's gateway address -----
+
+
+def _gateway(net: Net, name: str, network: str) -> str:
+    return net.docker(
+        "inspect", "-f", f'{{{{(index .NetworkSettings.Networks "{network}").Gateway}}}}', name
+    ).stdout.strip()
+
+
+@pytest.mark.parametrize("user_defined", [True, False], ids=["user-network", "default-bridge"])
+def test_hairpin_to_a_published_port(net: Net, user_defined: bool) -> None:
+    n = net.network("hairpin") if user_defined else "bridge"
+    port = _free_port()
+    web, peer = f"hp-{net.tag}", f"hpp-{net.tag}"
+    _httpd(net, web, "--network", n, "-p", f"{port}:80")
+    net.run("-d", "--name", peer, "--network", n, IMAGE, "sleep", "300")
+    gw = _gateway(net, web, n)
+    assert wait_for(lambda: _try_http(f"http://127.0.0.1:{port}/") == f"hello-{web}\n")
+    # busybox nc, not wget: Debian's static busybox wget crashes in these containers
+    get = f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {gw} {port}"
+    for who in (web, peer):  # the container itself, and another one on its network
+        out = net.docker("exec", who, "sh", "-c", get, check=False)
+        assert out.stdout.endswith(f"\n\nhello-{web}\n"), (who, out.stdout, out.stderr)
+
+
+# -- port ranges ------------------------------------------------------------------------------
+
+
+def _free_run(n: int) -> int:
+    """The first of `n` consecutive TCP ports free on every address."""
+    for _ in range(200):
+        first = _free_port()
+        if first + n > 65535:
+            continue
+        socks = [socket.socket() for _ in range(n)]
+        try:
+            for s, p in zip(socks, range(first, first + n), strict=True):
+                s.bind(("0.0.0.0", p))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise AssertionError("no run of free ports")
+
+
+def _port_lines(net: Net, name: str, *port: str) -> list[str]:
+    out = net.docker("port", name, *port).stdout.splitlines()
+    return [line for line in out if "[::]" not in line]  # dockerd adds IPv6 twins
+
+
+def test_port_ranges(net: Net) -> None:
+    first = _free_run(3)
+    many = f"many-{net.tag}"
+    script = (f"mkdir /www && echo hello-{many} > /www/index.html && httpd -p 81 -h /www "
+              "&& httpd -p 82 -h /www && exec httpd -f -p 80 -h /www")  # fmt: skip
+    net.run("-d", "--name", many, "-p", f"{first}-{first + 2}:80-82", IMAGE, "sh", "-c", script)
+    assert _port_lines(net, many) == [
+        f"{80 + i}/tcp -> 0.0.0.0:{first + i}" for i in range(3)
+    ]  # fmt: skip
+    for i in range(3):
+        url = f"http://127.0.0.1:{first + i}/"
+        assert wait_for(lambda url=url: _try_http(url) == f"hello-{many}\n"), url
+    # one container port, a range of host ports: the first free one; a port another
+    # process holds is passed over
+    second = _free_run(3)
+    spec = f"{second}-{second + 2}"
+    with socket.socket() as foreign:
+        foreign.bind(("0.0.0.0", second))
+        got = []
+        for i in (1, 2):
+            name = f"rng{i}-{net.tag}"
+            _httpd(net, name, "-p", f"{spec}:80")
+            (line,) = _port_lines(net, name, "80")
+            got.append(line)
+            url = f"http://127.0.0.1:{second + i}/"
+            assert wait_for(lambda url=url, name=name: _try_http(url) == f"hello-{name}\n")
+        assert got == [f"0.0.0.0:{second + 1}", f"0.0.0.0:{second + 2}"]
+        full = net.run("-d", "--name", f"rng3-{net.tag}", "-p", f"{spec}:80", IMAGE, "true",
+                       check=False)  # fmt: skip
+        assert full.returncode != 0
+        assert f"failed to bind host port {second} for 0.0.0.0:{spec}:" in full.stderr
+        assert "/tcp: address already in use" in full.stderr
+    # a taken port inside a range of pairs: the clear error, and nothing stays held
+    third = _free_run(3)
+    with socket.socket() as foreign:
+        foreign.bind(("0.0.0.0", third + 1))
+        taken = net.run("-d", "--name", f"pairs-{net.tag}", "-p", f"{third}-{third + 2}:80-82",
+                        IMAGE, "true", check=False)  # fmt: skip
+    assert taken.returncode != 0
+    assert f"failed to bind host port for 0.0.0.0:{third + 1}:" in taken.stderr
+    assert ":81/tcp: address already in use" in taken.stderr
+    for p in (third, third + 2):
+        with socket.socket() as s:
+            s.bind(("0.0.0.0", p))

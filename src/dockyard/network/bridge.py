@@ -1,11 +1,24 @@
 """The bridge driver: a Linux bridge per network (its gateways as the bridge's addresses),
-a veth pair per endpoint with the host end enslaved to it (libnetwork drivers/bridge)."""
+a veth pair per endpoint with the host end enslaved to it (libnetwork drivers/bridge).
+
+Traffic between two ports of one bridge is switched, not routed: the nftables forward
+chain sees it only with br_netfilter's bridge-nf-call-iptables on, which ICC off and the
+hairpin to a published port through the gateway need (moby setupBridgeNetFiltering). The
+daemon turns it on (loading br_netfilter when missing), as Docker does."""
 
 from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
 
 from dockyard import errdefs
 from dockyard.network import netlink
 from dockyard.network.model import Network, Refused
+
+log = logging.getLogger(__name__)
+BRIDGE_NF = "/proc/sys/net/bridge/bridge-nf-call-"
 
 
 def check(n: Network) -> None:
@@ -27,6 +40,22 @@ def setup(n: Network) -> None:
         address6=v6[0].gateway if v6 else "",
         prefixlen6=v6[0].prefixlen if v6 else 0,
     )
+
+
+def bridge_netfilter(ipv6: bool) -> None:
+    """bridge-nf-call-iptables (and -ip6tables) on; a warning when that cannot be done."""
+    if not os.path.exists(BRIDGE_NF + "iptables"):
+        with contextlib.suppress(OSError):
+            subprocess.run(["modprobe", "br_netfilter"], capture_output=True, check=False)
+    for family in ("iptables", "ip6tables") if ipv6 else ("iptables",):
+        try:
+            with open(BRIDGE_NF + family, "r+") as f:
+                if f.read().strip() != "1":
+                    f.seek(0)
+                    f.write("1")
+        except OSError as err:
+            log.warning("cannot enable bridge-nf-call-%s (ICC off and hairpin need it): %s",
+                        family, err)  # fmt: skip
 
 
 def teardown(n: Network) -> None:

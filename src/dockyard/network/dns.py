@@ -1,14 +1,21 @@
 """The embedded DNS server at 127.0.0.11 of containers on user-defined networks (libnetwork
 resolver.go).
 
-For each such container the daemon binds UDP and TCP sockets to 127.0.0.11:53 inside the
-container's sandbox (sockets are made in a worker thread that enters the namespace, then
-served by the daemon's loop), so no DNAT is needed. It answers A records for the names,
-aliases and short ids of containers on the networks the asking container is on (AAAA
-for their IPv6 addresses on EnableIPv6 networks), PTR for their addresses (in-addr.arpa
-and ip6.arpa), and forwards everything else
-to the container's --dns servers or the host's resolvers (from the daemon's namespace, so
-a loopback resolver of the host works too).
+For each such container the daemon binds a UDP and a TCP socket to 127.0.0.11 on ports the
+kernel picks, inside the container's sandbox (made in a worker thread that enters the
+namespace, then served by the daemon's loop), and a small nftables table in that namespace
+(`dockyard-dns`, family ip) DNATs 127.0.0.11:53 to them, as Docker's resolver does: port 53
+stays free for a DNS server the container runs itself. Without nft the sockets take
+127.0.0.11:53 directly.
+
+It answers A records for the names, aliases and short ids of containers on the networks the
+asking container is on (AAAA for their IPv6 addresses on EnableIPv6 networks), PTR for their
+addresses (in-addr.arpa and ip6.arpa), and forwards everything else, over the transport it
+came by, to the container's --dns servers (or the daemon's `dns`) or else the host's
+resolvers. As moby's resolver does, forwarded queries leave from the container's network
+namespace, so a server is reached as the container would reach it (`--dns 127.0.0.1` is the
+container's own loopback), except the host's loopback, link-local scoped and IPv6
+resolvers, which are asked from the daemon's namespace (moby's HostLoopback).
 """
 
 from __future__ import annotations
@@ -16,21 +23,59 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import json
 import logging
+import shutil
 import socket
 import struct
+import subprocess
 from collections.abc import Callable
 from typing import Any, cast
 
+from dockyard import errdefs
 from dockyard.network import sandbox
 from dockyard.network.model import Endpoint
+from dockyard.utils.record import record
 
 log = logging.getLogger(__name__)
 
 ADDRESS = "127.0.0.11"
 TTL = 600
+TABLE = "dockyard-dns"  # in the container's namespace: 127.0.0.11:53 to the resolver's ports
 A, PTR, AAAA = 1, 12, 28
 Lookup = Callable[[str], list[tuple[Endpoint, str]]]  # asker id -> [(endpoint, network name)]
+
+
+@record(frozen=True)
+class Upstream:
+    """A server forwarded to, and the namespace the query leaves from."""
+
+    address: str
+    host_ns: bool = False  # the daemon's namespace (moby's HostLoopback), else the sandbox's
+
+
+def upstreams(override: list[str], host: list[str]) -> list[Upstream]:
+    """The servers a container's resolver forwards to: its --dns servers (or the daemon's
+    `dns`), all asked from its namespace; else the host's resolvers, those that only work
+    in the host's namespace (loopback, scoped, IPv6) asked from there (moby
+    TransformForIntNS)."""
+    if override:
+        return [Upstream(a) for a in override if _valid(a)]
+    out = []
+    for a in host:
+        if not _valid(a):
+            continue
+        ip = ipaddress.ip_address(a.split("%")[0])
+        out.append(Upstream(a, host_ns=ip.is_loopback or ip.version == 6 or "%" in a))
+    return out
+
+
+def _valid(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    return True
 
 
 def parse_question(msg: bytes) -> tuple[str, int, int] | None:
@@ -80,16 +125,22 @@ class EmbeddedDNS:
         self._servers: dict[str, tuple[asyncio.DatagramTransport, asyncio.Server]] = {}
 
     async def start(self, container_id: str, netns: str, external: list[str]) -> None:
+        """Serve 127.0.0.11 in `netns`; `external`: the container's --dns servers."""
         if container_id in self._servers:
             return
         udp, tcp = await asyncio.to_thread(_sockets, netns)
         loop = asyncio.get_running_loop()
-        ext = external or self._host_servers()
+        ext = _Forward(netns, upstreams(external, [] if external else self._host_servers()))
 
         def proto() -> _UDP:
             return _UDP(self, container_id, ext)
 
-        transport, _ = await loop.create_datagram_endpoint(proto, sock=udp)
+        try:
+            transport, _ = await loop.create_datagram_endpoint(proto, sock=udp)
+        except BaseException:
+            udp.close()
+            tcp.close()
+            raise
 
         async def on_tcp(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
             await self._serve_tcp(container_id, ext, r, w)
@@ -151,14 +202,14 @@ class EmbeddedDNS:
             return build_answer(query, end, AAAA, [ipaddress.ip_address(a).packed for a in found])
         return build_answer(query, end, qtype, [])  # a name of ours, no record of that type
 
-    async def answer(self, asker: str, ext: list[str], query: bytes, tcp: bool) -> bytes | None:
+    async def answer(self, asker: str, ext: _Forward, query: bytes, tcp: bool) -> bytes | None:
         local = self.local_answer(asker, query)
         if local is not None:
             return local
-        return await asyncio.to_thread(_forward, query, ext, tcp)
+        return await asyncio.to_thread(ext.forward, query, tcp)
 
     async def _serve_tcp(
-        self, asker: str, ext: list[str], r: asyncio.StreamReader, w: asyncio.StreamWriter
+        self, asker: str, ext: _Forward, r: asyncio.StreamReader, w: asyncio.StreamWriter
     ) -> None:
         try:
             while True:
@@ -175,7 +226,7 @@ class EmbeddedDNS:
 
 
 class _UDP(asyncio.DatagramProtocol):
-    def __init__(self, dns: EmbeddedDNS, asker: str, ext: list[str]) -> None:
+    def __init__(self, dns: EmbeddedDNS, asker: str, ext: _Forward) -> None:
         self.dns, self.asker, self.ext = dns, asker, ext
         self.transport: asyncio.DatagramTransport | None = None
         self.tasks: set[asyncio.Task[None]] = set()
@@ -212,34 +263,106 @@ def _ptr_address(name: str) -> str:
 
 
 def _sockets(netns: str) -> tuple[socket.socket, socket.socket]:
+    """The resolver's sockets in `netns`: on ports of the kernel's choosing behind the
+    namespace's DNAT of 127.0.0.11:53 (port 53 itself without nft)."""
     with sandbox.entered(netns):
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    udp.bind((ADDRESS, 53))
-    tcp.bind((ADDRESS, 53))
-    tcp.listen(64)
-    udp.setblocking(False)
-    tcp.setblocking(False)
+    try:
+        nat = shutil.which("nft") is not None
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        udp.bind((ADDRESS, 0 if nat else 53))
+        tcp.bind((ADDRESS, 0 if nat else 53))
+        tcp.listen(64)
+        udp.setblocking(False)
+        tcp.setblocking(False)
+        if nat:
+            _redirect(netns, udp.getsockname()[1], tcp.getsockname()[1])
+    except BaseException:
+        udp.close()
+        tcp.close()
+        raise
     return udp, tcp
 
 
-def _forward(query: bytes, servers: list[str], tcp: bool) -> bytes | None:
-    """Ask the external servers in turn (2 s each); None when none answers."""
-    for server in servers:
-        try:
-            if tcp:
-                with socket.create_connection((server, 53), timeout=2) as s:
-                    s.sendall(struct.pack("!H", len(query)) + query)
-                    size = struct.unpack("!H", _recv_exact(s, 2))[0]
-                    return _recv_exact(s, size)
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.settimeout(2)
-                s.sendto(query, (server, 53))
-                return s.recv(65535)
-        except OSError:
-            continue
-    return None
+def redirect_rules(udp_port: int, tcp_port: int) -> dict[str, Any]:
+    """The `nft -j` document (re)making the namespace's table: 127.0.0.11:53 to the
+    resolver's ports, for queries the namespace sends itself (nat output)."""
+    t = {"family": "ip", "table": TABLE}
+    chain = {**t, "name": "output", "type": "nat", "hook": "output", "prio": -100,
+             "policy": "accept"}  # fmt: skip
+    cmds: list[dict[str, Any]] = [
+        {"add": {"table": {"family": "ip", "name": TABLE}}},
+        {"delete": {"table": {"family": "ip", "name": TABLE}}},
+        {"add": {"table": {"family": "ip", "name": TABLE}}},
+        {"add": {"chain": chain}},
+    ]
+    for proto, port in (("udp", udp_port), ("tcp", tcp_port)):
+        expr = [
+            {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}},
+                       "right": ADDRESS}},
+            {"match": {"op": "==", "left": {"payload": {"protocol": proto, "field": "dport"}},
+                       "right": 53}},
+            {"dnat": {"addr": ADDRESS, "port": port}},
+        ]  # fmt: skip
+        cmds.append({"add": {"rule": {**t, "chain": "output", "expr": expr}}})
+    return {"nftables": cmds}
+
+
+def _redirect(netns: str, udp_port: int, tcp_port: int) -> None:
+    """Program the DNAT in `netns` (nft run from this thread while it is in there: a child
+    process starts in its parent thread's namespaces)."""
+    doc = json.dumps(redirect_rules(udp_port, tcp_port)).encode()
+    with sandbox.entered(netns):
+        proc = subprocess.run(["nft", "-j", "-f", "-"], input=doc, capture_output=True)
+    if proc.returncode != 0:
+        raise errdefs.Unknown(
+            "failed to program the embedded DNS server's nftables rules: "
+            + proc.stderr.decode(errors="replace").strip()
+        )
+
+
+class _Forward:
+    """One container's upstream servers, asked in turn (2 s each) from the right namespace;
+    the first answer wins, None when none answers."""
+
+    def __init__(self, netns: str, servers: list[Upstream]) -> None:
+        self.netns = netns
+        self.servers = servers
+
+    def _socket(self, server: Upstream, kind: int) -> socket.socket:
+        family = socket.AF_INET6 if ":" in server.address else socket.AF_INET
+        if server.host_ns:
+            return socket.socket(family, kind)
+        return sandbox.socket_in(self.netns, family, kind)
+
+    def forward(self, query: bytes, tcp: bool) -> bytes | None:
+        for server in self.servers:
+            try:
+                with self._socket(server, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM) as s:
+                    s.settimeout(2)
+                    target = _sockaddr(server.address)
+                    if tcp:
+                        s.connect(target)
+                        s.sendall(struct.pack("!H", len(query)) + query)
+                        size = struct.unpack("!H", _recv_exact(s, 2))[0]
+                        return _recv_exact(s, size)
+                    s.sendto(query, target)
+                    while True:
+                        reply, _ = s.recvfrom(65535)
+                        if reply[:2] == query[:2]:  # a stray datagram is not the answer
+                            return reply
+            except OSError:
+                continue
+        return None
+
+
+def _sockaddr(address: str) -> tuple[Any, ...]:
+    """(host, 53) for an IPv4 server, (host, 53, 0, scope id) for a scoped IPv6 one."""
+    host, _, scope = address.partition("%")
+    if ":" not in host:
+        return (host, 53)
+    return (host, 53, 0, socket.if_nametoindex(scope) if scope else 0)
 
 
 def _recv_exact(s: socket.socket, n: int) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import ipaddress
+import logging
 import os
 import secrets
 import socket
@@ -16,6 +17,8 @@ from pyroute2.netlink.exceptions import NetlinkError  # type: ignore[import-unty
 
 from dockyard import errdefs
 from dockyard.network import sandbox
+
+log = logging.getLogger(__name__)
 
 NETLINK_ROUTE = 0
 IFA_F_NODAD = 0x02  # linux/if_addr.h
@@ -120,6 +123,7 @@ def add_veth(*, bridge: str, netns: str, mtu: int) -> tuple[str, str]:
             hidx, pidx = _index(ipr, host), _index(ipr, peer)
             assert hidx is not None and pidx is not None
             ipr.link("set", index=hidx, master=br, state="up")
+            _hairpin(host)
             fd = os.open(netns, os.O_RDONLY)
             try:
                 ipr.link("set", index=pidx, net_ns_fd=fd)
@@ -130,6 +134,17 @@ def add_veth(*, bridge: str, netns: str, mtu: int) -> tuple[str, str]:
                 ipr.link("del", ifname=host)
             raise
     return host, peer
+
+
+def _hairpin(port: str) -> None:
+    """Let the bridge send a frame back out of the port it came in by: a container reaching
+    its own published port through the host (DNAT back to itself), as Docker sets it
+    without the userland proxy."""
+    try:
+        with open(f"/sys/class/net/{port}/brport/hairpin_mode", "w") as f:
+            f.write("1")
+    except OSError as err:  # the container works, only its hairpin does not
+        log.warning("cannot set hairpin mode on %s: %s", port, err)
 
 
 def add_macvlan(*, parent: str, netns: str, mode: str = "bridge") -> str:

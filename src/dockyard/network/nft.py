@@ -11,7 +11,11 @@ of published ports) is IPv4 only, as Docker's without ip6tables.
 Chains (Docker's iptables rules, moby libnetwork/drivers/bridge, as nftables):
   prerouting / output (nat)   local destination -> `ports`: DNAT of published ports
   postrouting (nat)           masquerade outbound per bridge subnet; loopback sources going
-                              into a bridge (127.0.0.1:<port> from the host, route_localnet)
+                              into a bridge (127.0.0.1:<port> from the host, route_localnet);
+                              hairpin: a container reaching its own published port through
+                              a host address (DNAT back to itself) is masqueraded, so its
+                              answer goes back through the bridge and the un-DNAT (Docker's
+                              rule without the userland proxy; the veth is in hairpin mode)
   forward (filter)            established back in; same bridge accept (or drop when ICC is
                               off); bridge to other bridge drop (isolation); internal
                               networks neither in nor out; published ports (ct dnat) in;
@@ -113,6 +117,15 @@ def ruleset(
             match.insert(1, _m(_payload("ip", "daddr"), p.host_ip))
         dnat = {"family": "ip", "addr": p.container_ip, "port": p.container_port}
         rule("ports", *match, {"dnat": dnat})
+    for cip, proto, cport in dict.fromkeys((p.container_ip, p.proto, p.container_port)
+                                           for p in ports):  # fmt: skip
+        rule(
+            "postrouting",
+            _m(_payload("ip", "saddr"), cip),
+            _m(_payload("ip", "daddr"), cip),
+            _m(_payload(proto, "dport"), cport),
+            {"masquerade": None},
+        )
     names = [b.bridge for b in bridges]
     rule("forward", _m({"ct": {"key": "state"}}, ["established", "related"], "in"), _ACCEPT)
     for b in bridges:

@@ -2,15 +2,16 @@
 
 A published host port is reserved by a socket bound to it (a TCP socket that never
 listens, or a UDP socket) for as long as the container runs, as Docker's port mapper does:
-a port another process holds fails with Docker's "port is already allocated", and nothing
-else takes it meanwhile. The traffic itself never reaches these sockets: the nftables DNAT
-(nft.py) sends it to the container first.
+a port another container holds fails with Docker's "port is already allocated", one another
+process holds with the bind's error, and nothing else takes it meanwhile. The traffic
+itself never reaches these sockets: the nftables DNAT (nft.py) sends it to the container
+first.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
+import os
 import socket
 from collections.abc import Mapping
 from typing import Any
@@ -57,11 +58,22 @@ def requested(
     return out
 
 
+_ATTEMPTS = 10  # moby's maxAllocatePortAttempts: ports of a range tried before giving up
+Key = tuple[str, str, int]  # (host ip, "" for every address; proto; port)
+
+
 class Reservations:
-    """The host ports held for running containers, by container id."""
+    """The host ports held for running containers, by container id (moby's port allocator
+    and the sockets that reserve the ports).
+
+    A specific host port another container holds is Docker's "port is already allocated";
+    one another process holds, the bind's own error. In a range (`-p 8000-8010:80`) the
+    search starts after the port the range last gave, skips the ports containers hold and
+    tries up to ten that fail to bind, as moby's allocator does."""
 
     def __init__(self) -> None:
-        self._held: dict[str, list[socket.socket]] = {}
+        self._held: dict[str, list[tuple[socket.socket, Key]]] = {}
+        self._last: dict[tuple[str, str, int, int], int] = {}  # a range's last port given
 
     def reserve(
         self, container_id: str, endpoint_name: str, endpoint_id: str,
@@ -69,35 +81,101 @@ class Reservations:
     ) -> tuple[list[PortRule], dict[str, list[dict[str, str]]]]:  # fmt: skip
         """Bind every host port; the DNAT rules and NetworkSettings.Ports. On a failure
         nothing stays reserved."""
-        socks: list[socket.socket] = []
+        held: list[tuple[socket.socket, Key]] = []
         rules: list[PortRule] = []
         try:
             for b in binds:
-                sock, port = _bind(b, endpoint_name, endpoint_id)
-                socks.append(sock)
-                rules.append(PortRule(b.proto, b.host_ip, port, container_ip, b.container_port))
+                try:
+                    sock, key = self._allocate(b, container_ip, extra=held)
+                except _PortError as err:
+                    raise errdefs.Unknown(
+                        f"driver failed programming external connectivity on endpoint "
+                        f"{endpoint_name} ({endpoint_id}): {err}"
+                    ) from None
+                held.append((sock, key))
+                rules.append(PortRule(b.proto, b.host_ip, key[2], container_ip, b.container_port))
         except BaseException:
-            for s in socks:
+            for s, _ in held:
                 s.close()
             raise
-        self._held.setdefault(container_id, []).extend(socks)
+        self._held.setdefault(container_id, []).extend(held)
         return rules, ports_doc(rules)
 
     def restore(self, container_id: str, rules: list[PortRule]) -> None:
         """Take the ports of a live-restored container again (best effort)."""
         for r in rules:
             b = Binding(r.container_port, r.proto, r.host_ip, r.host_port, r.host_port)
-            with contextlib.suppress(errdefs.DockyardError):
-                sock, _ = _bind(b, "", "")
-                self._held.setdefault(container_id, []).append(sock)
+            with contextlib.suppress(_PortError, OSError):
+                self._held.setdefault(container_id, []).append(
+                    self._allocate(b, r.container_ip, extra=[])
+                )
 
     def release(self, container_id: str) -> None:
-        for s in self._held.pop(container_id, []):
+        for s, _ in self._held.pop(container_id, []):
             s.close()
 
     def close(self) -> None:
         for cid in list(self._held):
             self.release(cid)
+
+    def _holder(self, ip: str, proto: str, port: int, extra: list[tuple[Any, Key]]) -> str | None:
+        """The address under which a container holds (ip, proto, port), if one does: the
+        same address, or either side every address (0.0.0.0)."""
+        for entries in (*self._held.values(), extra):
+            for _, (hip, hproto, hport) in entries:
+                if hproto == proto and hport == port and (hip == ip or "" in (hip, ip)):
+                    return hip or "0.0.0.0"
+        return None
+
+    def _allocate(
+        self, b: Binding, container_ip: str, *, extra: list[tuple[Any, Key]]
+    ) -> tuple[socket.socket, Key]:
+        ip = "" if b.host_ip in ("", "0.0.0.0") else b.host_ip
+        shown_ip = ip or "0.0.0.0"
+        if not b.host_start:  # any port: the kernel's choice
+            sock = _bind(ip, b.proto, 0)
+            return sock, (ip, b.proto, sock.getsockname()[1])
+        single = b.host_start == b.host_end
+        spec = f"{b.host_start}" if single else f"{b.host_start}-{b.host_end}"
+        req = f"{shown_ip}:{spec}:{container_ip}:{b.container_port}/{b.proto}"
+        if single:
+            holder = self._holder(ip, b.proto, b.host_start, extra)
+            if holder is not None:
+                raise _PortError(
+                    f"Bind for {holder}:{b.host_start} failed: port is already allocated"
+                )
+            try:
+                return _bind(ip, b.proto, b.host_start), (ip, b.proto, b.host_start)
+            except OSError as err:
+                raise _PortError(f"failed to bind host port for {req}: {_reason(err)}") from None
+        key = (ip, b.proto, b.host_start, b.host_end)
+        size = b.host_end - b.host_start + 1
+        last = self._last.get(key, b.host_end)
+        failed: list[tuple[int, OSError]] = []
+        for i in range(1, size + 1):
+            port = b.host_start + (last - b.host_start + i) % size
+            if self._holder(ip, b.proto, port, extra) is not None:
+                continue
+            self._last[key] = port
+            try:
+                return _bind(ip, b.proto, port), (ip, b.proto, port)
+            except OSError as err:
+                failed.append((port, err))
+                if len(failed) >= _ATTEMPTS:
+                    break
+        if not failed:
+            raise _PortError("all ports are allocated")
+        port, last_err = failed[-1]
+        raise _PortError(f"failed to bind host port {port} for {req}: {_reason(last_err)}")
+
+
+class _PortError(Exception):
+    """Why a host port could not be had (moby's words)."""
+
+
+def _reason(err: OSError) -> str:
+    """The errno's text as Go prints it ("address already in use")."""
+    return os.strerror(err.errno).lower() if err.errno else str(err)
 
 
 def ports_doc(rules: list[PortRule]) -> dict[str, list[dict[str, str]]]:
@@ -109,23 +187,13 @@ def ports_doc(rules: list[PortRule]) -> dict[str, list[dict[str, str]]]:
     return doc
 
 
-def _bind(b: Binding, endpoint_name: str, endpoint_id: str) -> tuple[socket.socket, int]:
-    kind = socket.SOCK_DGRAM if b.proto == "udp" else socket.SOCK_STREAM
-    host_ip = b.host_ip or "0.0.0.0"
-    ports = range(b.host_start, b.host_end + 1) if b.host_start else [0]
-    last: OSError | None = None
-    for port in ports:
-        sock = socket.socket(socket.AF_INET, kind)
-        try:
-            sock.bind((host_ip, port))
-            return sock, sock.getsockname()[1]
-        except OSError as err:
-            sock.close()
-            last = err
-    if last is not None and last.errno == errno.EADDRINUSE:
-        shown = f"{b.host_start}" if b.host_start == b.host_end else f"{b.host_start}-{b.host_end}"
-        raise errdefs.Unknown(
-            f"driver failed programming external connectivity on endpoint {endpoint_name} "
-            f"({endpoint_id}): Bind for {host_ip}:{shown} failed: port is already allocated"
-        )
-    raise errdefs.Unknown(f"failed to bind host port {host_ip}:{b.host_start}: {last}")
+def _bind(ip: str, proto: str, port: int) -> socket.socket:
+    """A socket holding `port` (TCP: bound, never listening; UDP: bound)."""
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    sock = socket.socket(socket.AF_INET, kind)
+    try:
+        sock.bind((ip or "0.0.0.0", port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock

@@ -136,6 +136,8 @@ class NetworkService:
         ]  # fmt: skip
         rules = [r for e in self._eps.values() for r in _rules(e)]
         nft.apply(nft.ruleset(self.settings.table, bridges, rules))
+        if bridges:
+            bridge.bridge_netfilter(ipv6=any(n.ipv6 for n in self._nets.values()))
 
     def _add(self, n: Network) -> None:
         self.store.add(n)

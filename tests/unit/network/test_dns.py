@@ -59,3 +59,27 @@ def test_aaaa_and_ip6_ptr_for_ipv6_endpoints() -> None:
     name = ".".join(reversed("fd00" + "0" * 27 + "3")) + ".ip6.arpa"
     ptr = srv.local_answer("x", _query(name, dns.PTR))
     assert ptr is not None and b"\x02v6\x05v6net\x00" in ptr
+
+
+def test_upstreams_of_dns_options_are_asked_from_the_container() -> None:
+    got = dns.upstreams(["127.0.0.1", "192.0.2.53", "fd00::53", "bogus"], ["10.0.0.1"])
+    assert got == [dns.Upstream("127.0.0.1"), dns.Upstream("192.0.2.53"),
+                   dns.Upstream("fd00::53")]  # fmt: skip
+
+
+def test_host_resolvers_that_only_work_on_the_host_are_asked_from_there() -> None:
+    got = dns.upstreams([], ["127.0.0.53", "10.0.0.1", "fe80::1%eth0", "2001:db8::1"])
+    assert [(u.address, u.host_ns) for u in got] == [
+        ("127.0.0.53", True), ("10.0.0.1", False), ("fe80::1%eth0", True),
+        ("2001:db8::1", True),
+    ]  # fmt: skip
+
+
+def test_port_53_is_redirected_to_the_resolver_ports() -> None:
+    cmds = dns.redirect_rules(40001, 40002)["nftables"]
+    assert [next(iter(c)) for c in cmds[:3]] == ["add", "delete", "add"]  # replaced whole
+    rules = [c["add"]["rule"]["expr"] for c in cmds if "rule" in c.get("add", {})]
+    assert [r[-1]["dnat"] for r in rules] == [
+        {"addr": "127.0.0.11", "port": 40001}, {"addr": "127.0.0.11", "port": 40002},
+    ]  # fmt: skip
+    assert [r[1]["match"]["left"]["payload"]["protocol"] for r in rules] == ["udp", "tcp"]

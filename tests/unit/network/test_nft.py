@@ -53,3 +53,19 @@ def test_isolation_internal_and_icc() -> None:
     same_b = [r for r in fwd if r.count('"br-b"') == 2]
     assert same_b and "drop" in same_b[0]  # icc off
     assert not any('"br-b"' in r and "ct" in r and "dnat" in r for r in fwd)  # internal
+
+
+def test_masquerade_off_keeps_the_network_routed_without_nat() -> None:
+    doc = nft.ruleset("t", [nft.BridgeRules("br-c", "172.20.0.0/16", masquerade=False)], [])
+    rules = [json.dumps(c["add"]["rule"]) for c in doc["nftables"] if "rule" in c.get("add", {})]
+    assert not any("172.20.0.0" in r and '"postrouting"' in r for r in rules)
+    assert any('"br-c"' in r and "accept" in r and '"forward"' in r for r in rules)
+
+
+def test_hairpin_masquerades_a_container_reaching_its_own_published_port() -> None:
+    post = _rules("postrouting")
+    hairpin = [r for r in post if r.count('"172.18.0.2"') == 2]
+    assert len(hairpin) == 2  # tcp/80 and udp/53, one rule each
+    assert all("masquerade" in r for r in hairpin)
+    assert '"protocol": "tcp", "field": "dport"}}, "right": 80}' in hairpin[0]
+    assert '"protocol": "udp", "field": "dport"}}, "right": 53}' in hairpin[1]
