@@ -761,3 +761,12 @@ def test_port_ranges(net: Net) -> None:
     for p in (third, third + 2):
         with socket.socket() as s:
             s.bind(("0.0.0.0", p))
+
+
+def test_a_created_container_can_leave_none(net: Net) -> None:
+    # moby's DisconnectFromNetwork: a container that does not run just loses the entry.
+    name = f"dn-{net.tag}"
+    net.docker("create", "--label", LABEL, "--name", name, "--network", "none", IMAGE, "true")
+    net.docker("network", "disconnect", "none", name)
+    got = net.docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", name).stdout
+    assert got.strip() == "{}"

@@ -37,10 +37,11 @@ def network_settings(c: Container) -> dict[str, Any]:
         "GlobalIPv6PrefixLen": 0, "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
         "MacAddress": "", "Networks": {},
     }  # fmt: skip
-    doc.update(c.network_settings)
     mode = c.host_config.get("NetworkMode") or "default"
-    if not doc["Networks"] and not mode.startswith("container:"):  # Docker's {} for those
+    if "Networks" not in c.network_settings and not mode.startswith("container:"):
+        # a container stored before it had networks: show the mode's endpoint as Docker would
         doc["Networks"] = {"none" if mode in ("default", "bridge") else mode: _empty_endpoint()}
+    doc.update(c.network_settings)
     return doc
 
 

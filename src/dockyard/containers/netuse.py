@@ -329,7 +329,9 @@ async def disconnect(deps: ContainerDeps, c: Container, ref: str, *, force: bool
     docs = c.network_settings.get("Networks", {})
     if n.name not in docs:
         raise errdefs.Conflict(f"container {c.id} is not connected to network {n.name}")
-    if n.driver in ("host", "null"):
+    # moby (DisconnectFromNetwork): a container that does not run just loses the entry,
+    # whatever the network; a running one cannot leave host or none.
+    if c.running and n.driver in ("host", "null"):
         raise errdefs.InvalidArgument(
             "container cannot be disconnected from host network or connected to host network"
         )

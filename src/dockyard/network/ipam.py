@@ -12,7 +12,7 @@ addresses of the network's endpoints (the endpoint store), so the two cannot dis
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dockyard import errdefs
@@ -34,11 +34,14 @@ class Pool:
     subnet: str
     gateway: str
     ip_range: str = ""
+    aux: tuple[tuple[str, str], ...] = ()  # AuxiliaryAddresses: name -> address, never given out
 
     def doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"Subnet": self.subnet, "Gateway": self.gateway}
         if self.ip_range:
             doc["IPRange"] = self.ip_range
+        if self.aux:
+            doc["AuxiliaryAddresses"] = dict(self.aux)
         return doc
 
     @property
@@ -88,6 +91,7 @@ def make_pool(
     subnet: str,
     gateway: str = "",
     ip_range: str = "",
+    aux: Mapping[str, str] | None = None,
     taken: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
 ) -> Pool:
     """A validated pool, IPv4 or IPv6 (network create's --subnet/--gateway/--ip-range,
@@ -120,7 +124,16 @@ def make_pool(
             raise errdefs.InvalidArgument(f"no matching subnet for gateway {gateway}")
     else:
         gw = net.network_address + 1
-    return Pool(subnet=str(net), gateway=str(gw), ip_range=ip_range)
+    reserved: list[tuple[str, str]] = []
+    for name, address in (aux or {}).items():
+        try:
+            addr = ipaddress.ip_address(address)
+        except ValueError:
+            raise errdefs.InvalidArgument(f"invalid auxiliary address {address}") from None
+        if addr not in net:
+            raise errdefs.InvalidArgument(f"no matching subnet for aux-address {address}")
+        reserved.append((name, str(addr)))
+    return Pool(subnet=str(net), gateway=str(gw), ip_range=ip_range, aux=tuple(reserved))
 
 
 def allocate(pool: Pool, *, used: Iterable[str], requested: str = "") -> str:
@@ -128,6 +141,7 @@ def allocate(pool: Pool, *, used: Iterable[str], requested: str = "") -> str:
     which must be in the subnet and free: Docker's messages)."""
     net = ipaddress.ip_network(pool.subnet)
     busy = {ipaddress.ip_address(a) for a in used} | {ipaddress.ip_address(pool.gateway)}
+    busy |= {ipaddress.ip_address(a) for _name, a in pool.aux}  # libnetwork reserves them
     if requested:
         addr = ipaddress.ip_address(requested)
         if addr not in net:

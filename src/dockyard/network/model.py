@@ -120,7 +120,7 @@ class Network:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "name": self.name, "driver": self.driver, "created": self.created,
-            "pools": [[p.subnet, p.gateway, p.ip_range] for p in self.pools],
+            "pools": [[p.subnet, p.gateway, p.ip_range, dict(p.aux)] for p in self.pools],
             "options": self.options, "labels": self.labels, "internal": self.internal,
             "attachable": self.attachable, "ipv6": self.ipv6,
             "ipam_options": self.ipam_options, "ipam_driver": self.ipam_driver,
@@ -131,7 +131,7 @@ class Network:
     def from_json(cls, d: dict[str, Any]) -> Network:
         return cls(
             id=d["id"], name=d["name"], driver=d["driver"], created=d["created"],
-            pools=[Pool(subnet=s, gateway=g, ip_range=r) for s, g, r in d.get("pools", [])],
+            pools=[_pool(*p) for p in d.get("pools", [])],
             options=dict(d.get("options", {})), labels=dict(d.get("labels", {})),
             internal=bool(d.get("internal")), attachable=bool(d.get("attachable")),
             ipv6=bool(d.get("ipv6")), ipam_options=dict(d.get("ipam_options", {})),
@@ -177,3 +177,8 @@ class Endpoint:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Endpoint:
         return cls(**d)
+
+
+def _pool(subnet: str, gateway: str, ip_range: str, aux: dict[str, str] | None = None) -> Pool:
+    """A stored pool: [subnet, gateway, ip_range] (older records) or with its aux addresses."""
+    return Pool(subnet=subnet, gateway=gateway, ip_range=ip_range, aux=tuple((aux or {}).items()))

@@ -56,6 +56,7 @@ def pools(
             subnet=subnet,
             gateway=str(c.get("Gateway") or ""),
             ip_range=str(c.get("IPRange") or ""),
+            aux={str(k): str(v) for k, v in (c.get("AuxiliaryAddresses") or {}).items()},
             taken=[
                 m for m in mine_nets if m.version == ipaddress.ip_network(subnet, False).version
             ],

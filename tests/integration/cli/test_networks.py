@@ -46,8 +46,6 @@ def test_create_pairs_ipam_flags_as_docker(daemon: Daemon, net: str) -> None:
     [config] = info["IPAM"]["Config"]
     aux = config.pop("AuxiliaryAddresses", None)
     assert config == {"Subnet": f"{s}.0/24", "IPRange": f"{s}.128/25", "Gateway": f"{s}.1"}
-    if aux is None and daemon.kind == "dockyardd":
-        pytest.xfail("dockyardd drops IPAM AuxiliaryAddresses (moby keeps them): issue 6")
     assert aux == {"r": f"{s}.5"}
 
 

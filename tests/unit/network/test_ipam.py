@@ -73,3 +73,23 @@ def test_ipv6_pools_allocate_after_the_gateway() -> None:
     pool = ipam.make_pool(subnet="fd00:dead:beef::/64")
     assert (pool.gateway, pool.version) == ("fd00:dead:beef::1", 6)
     assert ipam.allocate(pool, used=["172.18.0.2"]) == "fd00:dead:beef::2"
+
+
+def test_aux_addresses_are_shown_and_never_given_out() -> None:
+    pool = ipam.make_pool(subnet="10.9.0.0/29", aux={"router": "10.9.0.2", "dns": "10.9.0.3"})
+    assert pool.doc()["AuxiliaryAddresses"] == {"router": "10.9.0.2", "dns": "10.9.0.3"}
+    got = [ipam.allocate(pool, used=[])]
+    got.append(ipam.allocate(pool, used=got))
+    assert got == ["10.9.0.4", "10.9.0.5"]  # .1 gateway, .2/.3 reserved
+    with pytest.raises(errdefs.InvalidArgument, match="no matching subnet for aux-address"):
+        ipam.make_pool(subnet="10.9.0.0/29", aux={"x": "10.8.0.1"})
+
+
+def test_stored_pools_keep_their_aux_addresses() -> None:
+    from dockyard.network.model import Network
+
+    pool = ipam.make_pool(subnet="10.9.0.0/24", aux={"r": "10.9.0.9"})
+    n = Network(id="a" * 64, name="n", driver="bridge", created="", pools=[pool])
+    assert Network.from_json(n.to_json()).pools == [pool]
+    old = {**n.to_json(), "pools": [["10.9.0.0/24", "10.9.0.1", ""]]}
+    assert Network.from_json(old).pools[0].aux == ()
