@@ -6,6 +6,7 @@ tests/integration/snapshots.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from dockyard import errdefs
+from dockyard.snapshots.rootdir import RootDir
 from dockyard.snapshots.unpack import Whiteouts, apply_layer, chain_ids
 from tests.unit.snapshots import tars
 from tests.unit.snapshots.tars import directory, file, hardlink, symlink
@@ -318,7 +320,12 @@ def test_many_directories_and_links_across_them(tmp_path: Path) -> None:
     members += [file(f"d{i}/sub/f", str(i).encode()) for i in range(n)]
     members += [hardlink(f"d{i}/sub/link", f"d{(i * 7) % n}/sub/f") for i in range(n)]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (320, hard))
+    # The limit leaves room for the cache plus a margin above what this process holds
+    # already (earlier tests' sockets awaiting GC): fewer than the 1000 directories need.
+    gc.collect()
+    in_use = max(int(fd) for fd in os.listdir("/proc/self/fd")) + 1
+    resource.setrlimit(resource.RLIMIT_NOFILE, (in_use + RootDir._MAX_CACHED + 64, hard))
+    assert RootDir._MAX_CACHED <= 256  # the limit must stay below what 1000 directories need
     try:
         _apply(tmp_path, members)
     finally:
