@@ -30,7 +30,7 @@ import tarfile
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -348,12 +348,39 @@ def _wait_gone(pid: int, timeout: float) -> None:
         time.sleep(0.05)
 
 
+def _user_bridges(d: Dockyardd) -> list[str]:
+    """The Linux bridges of this daemon's user-defined bridge networks."""
+    found = []
+    for n in d.api_json("GET", "/networks"):
+        if n.get("Driver") == "bridge" and n.get("Name") != "bridge":
+            options = n.get("Options") or {}
+            found.append(options.get("com.docker.network.bridge.name") or f"br-{n['Id'][:12]}")
+    return found
+
+
+def remove_host_networking(exec_root: str | Path, bridges: Sequence[str] = ()) -> None:
+    """What a daemon stopped by kill -9 (live restore) leaves on the host on purpose: its
+    default bridge, its nftables table, user-defined bridges. Only names this daemon owns."""
+    from dockyard.daemon.wiring import host_network_names
+
+    default_bridge, table = host_network_names(str(exec_root))
+    for link in [default_bridge, *bridges]:
+        if Path(f"/sys/class/net/{link}").exists():
+            subprocess.run(["ip", "link", "del", link], capture_output=True, check=False)
+    for family in ("inet", "ip"):
+        subprocess.run(["nft", "delete", "table", family, table], capture_output=True, check=False)
+
+
 def teardown(d: Dockyardd) -> None:
     """Containers, daemon, shims, container processes, mounts, cgroups, dirs; in that order."""
+    bridges: list[str] = []
     if d.proc is not None and d.proc.poll() is None:
         with suppress(OSError, http.client.HTTPException):
             d.remove_all_containers()
+        with suppress(OSError, http.client.HTTPException, ValueError):
+            bridges = _user_bridges(d)
     d.stop()
+    remove_host_networking(d.exec_root, bridges)
     for pid in d.shim_pids():
         # Checked again right before the kill: the pid must still name our dirs.
         if pid in d.shim_pids():

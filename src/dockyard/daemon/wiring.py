@@ -143,12 +143,19 @@ def build(config: DaemonConfig) -> Daemon:
     return daemon
 
 
+def host_network_names(exec_root: str) -> tuple[str, str]:
+    """The default bridge and the nftables table this daemon owns on the host: `dockyard0`
+    and `dockyard` for the default exec-root; another daemon (a test's, a second one) gets
+    names of its own, `dy<hash8>` and `dockyard-<hash8>`, so they never fight."""
+    if os.path.abspath(exec_root) == "/run/dockyard":
+        return "dockyard0", "dockyard"
+    tag = hashlib.sha256(os.path.abspath(exec_root).encode()).hexdigest()[:8]
+    return f"dy{tag}", f"dockyard-{tag}"
+
+
 def network_settings(config: DaemonConfig) -> Settings:
     """The network service's settings: daemon.json's keys and this daemon's host-wide names."""
-    bridge, table = "dockyard0", "dockyard"
-    if os.path.abspath(config.exec_root) != "/run/dockyard":
-        tag = hashlib.sha256(os.path.abspath(config.exec_root).encode()).hexdigest()[:8]
-        bridge, table = f"dy{tag}", f"dockyard-{tag}"
+    bridge, table = host_network_names(config.exec_root)
     return Settings(
         netns_dir=os.path.join(config.exec_root, "netns"),
         bridge=bridge,

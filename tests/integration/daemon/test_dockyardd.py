@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.dockyardd import remove_host_networking
+
 pytestmark = [pytest.mark.root, pytest.mark.integration]
 
 DOCKYARDD = str(Path(sys.executable).parent / "dockyardd")
@@ -122,6 +124,7 @@ def daemon(base: Path) -> Iterator[Daemon]:
     if d.proc is not None and d.proc.poll() is None:
         d.proc.kill()
         d.proc.wait()
+    remove_host_networking(base / "e")
 
 
 def test_bad_daemon_json_is_refused_with_dockers_message(daemon: Daemon) -> None:
