@@ -12,6 +12,7 @@ from dockyard.containers.container import Container
 from dockyard.containers.state import Status
 from dockyard.images import timefmt
 from dockyard.images.filters import Filters
+from dockyard.utils.humantime import human_duration
 
 LIST_FILTERS = frozenset(
     {"id", "name", "label", "status", "exited", "ancestor", "before", "since", "volume",
@@ -139,11 +140,10 @@ def status_text(c: Container, now_ns: int | None = None) -> str:
     now = now_ns if now_ns is not None else time.time_ns()
     s = c.state
     if s.status is Status.RESTARTING:
-        return (
-            f"Restarting ({s.exit_code}) {human_duration(now - timefmt.to_ns(s.finished_at))} ago"
-        )
+        ago = human_duration((now - timefmt.to_ns(s.finished_at)) / 1e9)
+        return f"Restarting ({s.exit_code}) {ago} ago"
     if s.status in (Status.RUNNING, Status.PAUSED):
-        text = "Up " + human_duration(now - timefmt.to_ns(s.started_at))
+        text = "Up " + human_duration((now - timefmt.to_ns(s.started_at)) / 1e9)
         if s.status is Status.PAUSED:
             return text + " (Paused)"
         health = (s.health or {}).get("Status", "")
@@ -155,37 +155,9 @@ def status_text(c: Container, now_ns: int | None = None) -> str:
     if s.status is Status.DEAD:
         return "Dead"
     if s.status is Status.EXITED and s.finished_at != timefmt.ZERO_TIME:
-        ago = human_duration(now - timefmt.to_ns(s.finished_at))
+        ago = human_duration((now - timefmt.to_ns(s.finished_at)) / 1e9)
         return f"Exited ({s.exit_code}) {ago} ago"
     return "Created"
-
-
-def human_duration(ns: int) -> str:
-    """go-units HumanDuration."""
-    seconds = ns / 1e9
-    if seconds < 1:
-        return "Less than a second"
-    if seconds < 2:
-        return "1 second"
-    if seconds < 60:
-        return f"{int(seconds)} seconds"
-    minutes = int(seconds / 60)
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = int(seconds / 3600 + 0.5)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{hours // 24 // 365} years"
 
 
 class ListFilter:

@@ -107,18 +107,6 @@ def test_backoff_doubles_to_a_minute_and_resets_after_ten_seconds() -> None:
     assert b.next(10 * 10**9) == 0.1
 
 
-def test_human_duration_as_go_units() -> None:
-    s = 10**9
-    assert docs.human_duration(s // 2) == "Less than a second"
-    assert docs.human_duration(1 * s) == "1 second"
-    assert docs.human_duration(59 * s) == "59 seconds"
-    assert docs.human_duration(60 * s) == "About a minute"
-    assert docs.human_duration(47 * 60 * s) == "47 minutes"
-    assert docs.human_duration(3600 * s) == "About an hour"
-    assert docs.human_duration(5 * 3600 * s) == "5 hours"
-    assert docs.human_duration(3 * 86400 * s) == "3 days"
-
-
 def test_status_text_and_summary() -> None:
     c = make()
     assert docs.status_text(c) == "Created"

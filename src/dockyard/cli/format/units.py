@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from dockyard import errdefs
+from dockyard.utils.humantime import human_duration  # the CLI's and the daemon's one copy
 
 _DECIMAL = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
@@ -40,34 +41,6 @@ def bytes_size(size: float) -> str:
     """go-units BytesSize: binary units, 4 significant digits ("1.5MiB")."""
     value, unit = _size_and_unit(float(size), 1024.0, _BINARY)
     return _g(value, 4) + unit
-
-
-def human_duration(seconds: float) -> str:
-    """go-units HumanDuration ("Less than a second" ... "2 years")."""
-    secs = int(seconds)
-    if secs < 1:
-        return "Less than a second"
-    if secs == 1:
-        return "1 second"
-    if secs < 60:
-        return f"{secs} seconds"
-    minutes = int(seconds / 60)
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = int(seconds / 3600 + 0.5)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{int(seconds / 3600) // 24 // 365} years"
 
 
 def since(created: float, now: float | None = None) -> str:
