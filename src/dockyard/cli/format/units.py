@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from dockyard import errdefs
-from dockyard.utils.humantime import human_duration  # the CLI's and the daemon's one copy
+from dockyard.utils.humantime import human_duration as human_duration  # re-exported: one copy
 
 _DECIMAL = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 _BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
