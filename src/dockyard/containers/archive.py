@@ -18,7 +18,7 @@ and blocking: call them from a thread.
 from __future__ import annotations
 
 import stat as st_
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from dockyard import errdefs
@@ -88,13 +88,15 @@ def put(
     copy_uid_gid: bool = False,
     user: str = "",
     read_only: bool = False,
+    mounts: Sequence[tuple[str, bool]] = (),
 ) -> None:
     """PUT /containers/{id}/archive: extract a tar (plain, gzip or zstd) into directory
     `path`. `tar_stream` is a binary file (anything with read(n)) or an iterable of byte
     chunks; it is read to its end on success. `user` is the container's Config.User (what
-    `copy_uid_gid` chowns to); `read_only` is HostConfig.ReadonlyRootfs for a path outside
-    any volume. NotFound when `path` does not exist, InvalidArgument when it is not a
-    directory or an entry would land outside it."""
+    `copy_uid_gid` chowns to). `mounts` are (destination, RW) of the container's mounts: a
+    path in a read-only one is refused, a path outside all of them when `read_only`
+    (HostConfig.ReadonlyRootfs). NotFound when `path` does not exist, InvalidArgument when
+    it is not a directory or an entry would land outside it."""
     tree = FSView(rootfs)
     try:
         try:
@@ -108,8 +110,7 @@ def put(
             raise errdefs.Unknown(f"failed to resolve {path}: {go_error(err)}") from err
         if not st_.S_ISDIR(st.st_mode):
             raise errdefs.InvalidArgument("extraction point is not a directory")
-        if read_only:
-            raise errdefs.InvalidArgument("container rootfs is marked read-only")
+        _check_writable("/" + "/".join(dest), mounts, read_only=read_only)
         owner = container_owner(tree, user) if copy_uid_gid and user else None
         source = open_layer(readable(tar_stream))
         extractor = Extractor(tree, dest, owner=owner, no_overwrite=no_overwrite_dir_non_dir)
@@ -123,3 +124,21 @@ def put(
         reader.drain()
     finally:
         tree.close()
+
+
+def _check_writable(path: str, mounts: Sequence[tuple[str, bool]], *, read_only: bool) -> None:
+    """moby checkWritablePath: a path in a mount is as writable as that mount (the deepest
+    one here; moby takes any, in map order), any other path as the rootfs."""
+    covering = [(dest, rw) for dest, rw in mounts if _has_resource(dest, path)]
+    if covering:
+        if not max(covering, key=lambda m: len(go_clean(m[0])))[1]:
+            raise errdefs.InvalidArgument("mounted volume is marked read-only")
+        return
+    if read_only:
+        raise errdefs.InvalidArgument("container rootfs is marked read-only")
+
+
+def _has_resource(destination: str, path: str) -> bool:
+    """moby's linuxParser.HasResource: `path` is the mount's destination or below it."""
+    dest = go_clean(destination)
+    return path == dest or path.startswith(dest.rstrip("/") + "/")
