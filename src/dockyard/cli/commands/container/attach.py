@@ -31,9 +31,15 @@ def _check_state(client: Client, ref: str) -> dict[str, Any]:
 
 
 def run(cli: Cli, opts: Options, args: list[str]) -> int:
-    from dockyard.cli.commands.container.attaching import Waiter, detach_keys_of
-    from dockyard.cli.hijackio import SignalProxy, Streamer, binary
-    from dockyard.cli.tty import SizeMonitor, fd_of, is_terminal, size
+    from dockyard.cli.commands.container.attaching import (
+        Waiter,
+        attach_streamer,
+        detach_keys_of,
+        poller,
+        size_monitor,
+    )
+    from dockyard.cli.hijackio import SignalProxy, Streamer
+    from dockyard.cli.tty import fd_of, is_terminal, size
     from dockyard.client import containers
 
     client = cli.client
@@ -54,18 +60,7 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
     streamer: Streamer | None = None
     monitor = None
     try:
-        conn = containers.attach(
-            client, cid, stream=True, stdin=stdin, stdout=True, stderr=True, detach_keys=detach_keys
-        )
-        streamer = Streamer(
-            conn,
-            stdin=cli.stdin if stdin else None,
-            stdout=binary(cli.out),
-            stderr=binary(cli.err),
-            tty=tty,
-            detach_keys=detach_keys,
-            err=cli.err,
-        )
+        streamer = attach_streamer(cli, cid, stdin=stdin, tty=tty, detach_keys=detach_keys)
         _check_state(client, ref)
         out_fd = fd_of(cli.out)
         if tty and is_terminal(out_fd):
@@ -76,19 +71,9 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
                 containers.resize(client, cid, height=height + 1, width=width + 1)
             except Exception:  # docker ignores it too
                 pass
-            monitor = SizeMonitor(
-                lambda h, w: containers.resize(client, cid, height=h, width=w),
-                out_fd,
-                cli.err.write,
-            )
+            monitor = size_monitor(cli, cid)
         streamer.start()
-
-        def poll() -> None:
-            if monitor is not None:
-                monitor.poll()
-            if proxy is not None:
-                proxy.poll()
-
+        poll = poller(monitor, proxy)
         streamer.wait(poll)
         if streamer.detached:
             raise StatusError("read escape sequence", 1)

@@ -1,12 +1,17 @@
 """What run, start -a, attach and exec share: the detach keys (flag, else config.json's
-"detachKeys") and the wait registered before the container starts."""
+"detachKeys"), the wait registered before the container starts, the attach stream with its
+pump, and the terminal-size monitor with the signal proxy polled while the stream runs."""
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dockyard.cli.app import Cli
     from dockyard.cli.command import Options
+    from dockyard.cli.hijackio import SignalProxy, Streamer
+    from dockyard.cli.tty import SizeMonitor
     from dockyard.client.transport import Client, Response
 
 
@@ -63,3 +68,61 @@ class Waiter:
                 poll()
         assert self.status is not None
         return self.status
+
+
+def attach_streamer(
+    cli: Cli,
+    cid: str,
+    *,
+    stdin: bool,
+    stdout: bool = True,
+    stderr: bool = True,
+    tty: bool,
+    detach_keys: str,
+) -> Streamer:
+    """POST /containers/{id}/attach (hijacked) and the Streamer that pumps it (not started):
+    with a TTY the stream is raw and all of it goes to stdout."""
+    from dockyard.cli.hijackio import Streamer, binary
+    from dockyard.client import containers
+
+    conn = containers.attach(
+        cli.client, cid, stream=True, stdin=stdin, stdout=stdout, stderr=stderr,
+        detach_keys=detach_keys,
+    )  # fmt: skip
+    out = binary(cli.out)
+    return Streamer(
+        conn,
+        stdin=cli.stdin if stdin else None,
+        stdout=out if stdout else None,
+        stderr=(out if tty else binary(cli.err)) if stderr else None,
+        tty=tty,
+        detach_keys=detach_keys,
+        err=cli.err,
+    )
+
+
+def size_monitor(cli: Cli, cid: str) -> SizeMonitor | None:
+    """docker's monitorTtySize for a container: its TTY follows our terminal (SIGWINCH);
+    None when stdout is no terminal."""
+    from dockyard.cli.tty import SizeMonitor, fd_of, is_terminal
+    from dockyard.client import containers
+
+    out_fd = fd_of(cli.out)
+    if not is_terminal(out_fd):
+        return None
+    client = cli.client
+    return SizeMonitor(
+        lambda h, w: containers.resize(client, cid, height=h, width=w), out_fd, cli.err.write
+    )
+
+
+def poller(monitor: SizeMonitor | None, proxy: SignalProxy | None) -> Callable[[], None]:
+    """What the main thread does while it waits on the stream: deliver resizes and signals."""
+
+    def poll() -> None:
+        if monitor is not None:
+            monitor.poll()
+        if proxy is not None:
+            proxy.poll()
+
+    return poll

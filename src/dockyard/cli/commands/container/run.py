@@ -81,8 +81,8 @@ def _run_created(
     cli: Cli, opts: Options, body: dict[str, object], cid: str, detach_keys: str
 ) -> int:
     from dockyard import errdefs
-    from dockyard.cli.commands.container.attaching import Waiter
-    from dockyard.cli.hijackio import SignalProxy, Streamer, binary
+    from dockyard.cli.commands.container.attaching import Waiter, attach_streamer
+    from dockyard.cli.hijackio import SignalProxy, Streamer
     from dockyard.client import containers
 
     client = cli.client
@@ -95,24 +95,14 @@ def _run_created(
     streamer: Streamer | None = None
     try:
         if attach:
-            conn = containers.attach(
-                client,
+            streamer = attach_streamer(
+                cli,
                 cid,
-                stream=True,
                 stdin=bool(body["AttachStdin"]),
                 stdout=bool(body["AttachStdout"]),
                 stderr=bool(body["AttachStderr"]),
-                detach_keys=detach_keys,
-            )
-            out = binary(cli.out)
-            streamer = Streamer(
-                conn,
-                stdin=cli.stdin if body["AttachStdin"] else None,
-                stdout=out if body["AttachStdout"] else None,
-                stderr=(out if tty else binary(cli.err)) if body["AttachStderr"] else None,
                 tty=tty,
                 detach_keys=detach_keys,
-                err=cli.err,
             )
             streamer.start()
         waiter = Waiter(client, cid, "removed" if auto_remove else "next-exit")
@@ -146,24 +136,12 @@ def _follow(
     proxy: object,
 ) -> int:
     """The end of runContainer: the stream ends (or detaches) or the container exits."""
+    from dockyard.cli.commands.container.attaching import poller, size_monitor
     from dockyard.cli.hijackio import SignalProxy, Streamer
-    from dockyard.cli.tty import SizeMonitor, fd_of, is_terminal
-    from dockyard.client import containers
 
     assert isinstance(streamer, Streamer)
-    client = cli.client
-    monitor = None
-    out_fd = fd_of(cli.out)
-    if tty and is_terminal(out_fd):
-        monitor = SizeMonitor(
-            lambda h, w: containers.resize(client, cid, height=h, width=w), out_fd, cli.err.write
-        )
-
-    def poll() -> None:
-        if monitor is not None:
-            monitor.poll()
-        if isinstance(proxy, SignalProxy):
-            proxy.poll()
+    monitor = size_monitor(cli, cid) if tty else None
+    poll = poller(monitor, proxy if isinstance(proxy, SignalProxy) else None)
 
     try:
         while not streamer.done and not waiter.done:

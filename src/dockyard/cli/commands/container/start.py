@@ -41,9 +41,14 @@ def run(cli: Cli, opts: Options, args: list[str]) -> int:
 
 
 def _start_attached(cli: Cli, opts: Options, ref: str) -> int:
-    from dockyard.cli.commands.container.attaching import Waiter, detach_keys_of
-    from dockyard.cli.hijackio import SignalProxy, Streamer, binary
-    from dockyard.cli.tty import SizeMonitor, fd_of, is_terminal
+    from dockyard.cli.commands.container.attaching import (
+        Waiter,
+        attach_streamer,
+        detach_keys_of,
+        poller,
+        size_monitor,
+    )
+    from dockyard.cli.hijackio import SignalProxy, Streamer
     from dockyard.client import containers
 
     client = cli.client
@@ -60,18 +65,7 @@ def _start_attached(cli: Cli, opts: Options, ref: str) -> int:
     streamer: Streamer | None = None
     monitor = None
     try:
-        conn = containers.attach(
-            client, cid, stream=True, stdin=stdin, stdout=True, stderr=True, detach_keys=detach_keys
-        )
-        streamer = Streamer(
-            conn,
-            stdin=cli.stdin if stdin else None,
-            stdout=binary(cli.out),
-            stderr=binary(cli.err),
-            tty=tty,
-            detach_keys=detach_keys,
-            err=cli.err,
-        )
+        streamer = attach_streamer(cli, cid, stdin=stdin, tty=tty, detach_keys=detach_keys)
         streamer.start()
         waiter = Waiter(client, cid, "removed" if auto_remove else "next-exit")
         try:
@@ -81,20 +75,8 @@ def _start_attached(cli: Cli, opts: Options, ref: str) -> int:
             if auto_remove:
                 waiter.wait()
             raise
-        out_fd = fd_of(cli.out)
-        if tty and is_terminal(out_fd):
-            monitor = SizeMonitor(
-                lambda h, w: containers.resize(client, cid, height=h, width=w),
-                out_fd,
-                cli.err.write,
-            )
-
-        def poll() -> None:
-            if monitor is not None:
-                monitor.poll()
-            if proxy is not None:
-                proxy.poll()
-
+        monitor = size_monitor(cli, cid) if tty else None
+        poll = poller(monitor, proxy)
         streamer.wait(poll)
         if streamer.detached:
             return 0
